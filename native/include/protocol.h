@@ -1,0 +1,79 @@
+/*
+ * protocol.h — what the TypeScript engine and the C monitor say to each other.
+ * src/engine/runtime/protocol.ts mirrors every name and number here; a test
+ * (test/engine/runtime/protocol.ts) parses this file and checks they agree.
+ *
+ * 1. The spec.  The engine writes <container dir>/spec before it starts the
+ *    monitor: a sequence of records "KEY\0VALUE\0".  Keys marked [n] may repeat
+ *    (in order).  Fields inside one value are separated by BERTH_SEP (0x1f).
+ *    The C side makes no decisions: every path, id, flag and capability comes
+ *    from the spec.
+ *
+ * 2. The ready line.  The engine starts `berth-monitor <container dir>` with
+ *    fd 3 open for writing.  The monitor writes exactly one line to it and
+ *    closes it:  "ok <host pid of the container process>\n"  or
+ *    "error <message>\n" (then exits non-zero).
+ *
+ * 3. The attach socket (unix stream, path from BERTH_KEY_SOCKET).  Many clients.
+ *    monitor -> client: with a tty, the raw terminal output; without, frames of
+ *    an 8-byte header [stream, 0, 0, 0, size as uint32 big-endian] and `size`
+ *    bytes (stream 1 stdout, 2 stderr), as Docker's attach does.
+ *    client -> monitor: raw bytes for the container's stdin.  ctrl-p ctrl-q
+ *    (BERTH_DETACH_1, BERTH_DETACH_2) detaches that client: the monitor closes
+ *    its connection.  A client that half-closes its side (EOF) closes the
+ *    container's stdin when stdin_once is set.
+ *
+ * 4. The exit file (path from BERTH_KEY_EXIT), written atomically (temp file +
+ *    rename) once the container process has been reaped and its output drained:
+ *    {"exitCode":N,"signal":S,"finishedAt":"2026-01-02T03:04:05.123456789Z","error":"..."}
+ *    signal is 0 unless the process was killed by one (exitCode is then 128+S);
+ *    error is "" unless the process could not be started (exitCode 126 or 127).
+ *
+ * 5. The log (path from BERTH_KEY_LOG): one JSON object per line per chunk of
+ *    output, as Docker's json-file driver writes it:
+ *    {"log":"hello\n","stream":"stdout","time":"2026-01-02T03:04:05.123456789Z"}
+ */
+#ifndef BERTH_PROTOCOL_H
+#define BERTH_PROTOCOL_H
+
+#define BERTH_SEP '\x1f'
+#define BERTH_SPEC_FILE "spec"
+#define BERTH_READY_FD 3
+#define BERTH_DETACH_1 0x10 /* ctrl-p */
+#define BERTH_DETACH_2 0x11 /* ctrl-q */
+#define BERTH_STREAM_STDOUT 1
+#define BERTH_STREAM_STDERR 2
+
+/* How the monitor starts the container process. */
+#define BERTH_KEY_MODE "mode"            /* "native": clone + init below; "command": fork + exec arg[] on the host (runc) */
+#define BERTH_KEY_ARG "arg"              /* [n] argv of the process */
+#define BERTH_KEY_ENV "env"              /* [n] KEY=VALUE; PATH from here is used to find arg[0] */
+#define BERTH_KEY_CWD "cwd"              /* working directory inside the rootfs */
+#define BERTH_KEY_ROOTFS "rootfs"        /* host path of the mounted rootfs */
+#define BERTH_KEY_HOSTNAME "hostname"
+#define BERTH_KEY_NAMESPACE "ns"         /* [n] one of: pid mount uts ipc net cgroup */
+#define BERTH_KEY_CGROUP "cgroup"        /* [n] host path of a cgroup.procs file to join */
+#define BERTH_KEY_MOUNT "mount"          /* [n] source SEP target SEP fstype SEP flags(decimal) SEP data; target inside rootfs */
+#define BERTH_KEY_DEVICE "device"        /* [n] path SEP c|b SEP major SEP minor SEP mode(octal) */
+#define BERTH_KEY_SYMLINK "symlink"      /* [n] target SEP linkpath, made after mounts */
+#define BERTH_KEY_MASKED "masked"        /* [n] path bound over by /dev/null (file) or an empty read-only tmpfs (dir) */
+#define BERTH_KEY_READONLY "readonly"    /* [n] path remounted read-only */
+#define BERTH_KEY_UID "uid"
+#define BERTH_KEY_GID "gid"
+#define BERTH_KEY_GROUP "group"          /* [n] supplementary gid */
+#define BERTH_KEY_CAP "cap"              /* [n] capability number kept in bounding/effective/permitted sets (uid 0) */
+#define BERTH_KEY_NO_NEW_PRIVS "no_new_privs" /* "1" to set PR_SET_NO_NEW_PRIVS */
+#define BERTH_KEY_LOOPBACK_UP "lo_up"    /* "1" to bring up lo in a new net namespace */
+#define BERTH_KEY_TTY "tty"              /* "1": a pty is the process's stdio */
+#define BERTH_KEY_TTY_ROWS "tty_rows"
+#define BERTH_KEY_TTY_COLS "tty_cols"
+#define BERTH_KEY_STDIN "stdin"          /* "1": keep stdin open (a pipe fed by attach clients); else /dev/null */
+#define BERTH_KEY_STDIN_ONCE "stdin_once" /* "1": close stdin when an attached client sends EOF */
+#define BERTH_KEY_WAIT_ATTACH "wait_attach" /* "1": do not start the process until one client has attached */
+#define BERTH_KEY_LOG "log"              /* path of the json log */
+#define BERTH_KEY_SOCKET "socket"        /* path of the attach socket */
+#define BERTH_KEY_EXIT "exit"            /* path of the exit file */
+#define BERTH_KEY_PIDFILE "pidfile"      /* path where the monitor writes "<monitor pid> <container pid>\n" */
+#define BERTH_KEY_EXIT_CMD "exit_cmd"    /* [n] argv run (detached, stdio to /dev/null) after the exit file is written */
+
+#endif

@@ -1,0 +1,48 @@
+// What a test (or a user's `berth rm`) must not leave behind, looked up in the
+// kernel's own tables: mounts under the state root, the cgroup parent's
+// children, and processes started on the state root.
+import fs from 'node:fs';
+import path from 'node:path';
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+
+function cgroupDirs(parent) {
+  const dirs = [];
+  if (fs.existsSync(path.join(CGROUP_ROOT, 'cgroup.controllers'))) {
+    dirs.push(path.join(CGROUP_ROOT, parent));
+  } else {
+    for (const controller of fs.readdirSync(CGROUP_ROOT)) {
+      const dir = path.join(CGROUP_ROOT, controller, parent);
+      dirs.push(dir);
+    }
+  }
+  return dirs;
+}
+
+export function leftovers(root, cgroupParent) {
+  const found = [];
+  const mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
+  for (const line of mountinfo) {
+    const mountPoint = line.split(' ')[4];
+    if (mountPoint && (mountPoint === root || mountPoint.startsWith(root + '/'))) found.push(`mount ${mountPoint}`);
+  }
+  for (const dir of cgroupDirs(cgroupParent)) {
+    let children = [];
+    try {
+      children = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory());
+    } catch { continue; }
+    for (const child of children) found.push(`cgroup ${path.join(dir, child.name)}`);
+  }
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let cmdline = '';
+    try { cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { continue; }
+    if (cmdline.includes(root + '/') && Number(pid) !== process.pid) found.push(`process ${pid} ${cmdline.replace(/\0/g, ' ').trim()}`);
+  }
+  return found;
+}
+
+export function removeCgroupParent(parent) {
+  for (const dir of cgroupDirs(parent)) {
+    try { fs.rmdirSync(dir); } catch { /* absent, or still busy: reported by leftovers() */ }
+  }
+}

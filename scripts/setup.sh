@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The whole set-up, for `npm start` and `npm test` on a fresh machine:
+# system packages berth needs, npm install, the native build, TypeScript.
+# Idempotent and quick when everything is already in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian package -> a command (or file) that shows it is installed.
+PACKAGES=(
+  "busybox-static:/bin/busybox"
+  "iptables:iptables"
+  "btrfs-progs:mkfs.btrfs"
+  "debootstrap:debootstrap"
+  "runc:runc"
+  "e2fsprogs:mkfs.ext4"
+  "iproute2:ip"
+  "procps:ps"
+  "util-linux:unshare"
+  "gcc:gcc"
+  "make:make"
+)
+
+have() { case "$1" in /*) [ -e "$1" ] ;; *) command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ] ;; esac; }
+
+missing=()
+for entry in "${PACKAGES[@]}"; do
+  pkg="${entry%%:*}"; probe="${entry#*:}"
+  have "$probe" || missing+=("$pkg")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "berth set-up: missing packages: ${missing[*]}" >&2
+    echo "berth needs root (namespaces, mounts, cgroups): run this as root, or install them with sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "berth set-up: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "berth set-up: this is not a Debian system; install these packages (or your distribution's equivalents) and run again: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# npm install when node_modules is missing or older than the lock file.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  echo "berth set-up: npm install"
+  npm install --no-audit --no-fund --loglevel=error
+fi
+
+make -s -C native
+npx --no-install tsc -p tsconfig.json

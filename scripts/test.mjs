@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Runs every compiled test file (dist/test/**/*.js) in its own process, each
+// with a fresh BERTH_ROOT and cgroup parent, then checks that the file left
+// nothing behind: no mount under the root, no cgroup, no process.  A file
+// that leaks fails even when its assertions passed.
+//
+//   node scripts/test.mjs [substring ...]   run only files whose path matches
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { leftovers, removeCgroupParent } from './leftovers.mjs';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const testDir = path.join(root, 'dist', 'test');
+const filters = process.argv.slice(2);
+const FILE_TIMEOUT_MS = Number(process.env.BERTH_TEST_TIMEOUT_MS || 15 * 60 * 1000);
+
+function findTests(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'fixtures' ? [] : findTests(full);
+    return entry.name.endsWith('.js') && !entry.name.startsWith('_') ? [full] : [];
+  }).sort();
+}
+
+function run(file, env) {
+  return new Promise((resolve) => {
+    let output = '';
+    const child = spawn(process.execPath, ['--enable-source-maps', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const onData = (d) => { output += d; process.stdout.write(d); };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const timer = setTimeout(() => { output += `\n[timeout after ${FILE_TIMEOUT_MS} ms]\n`; child.kill('SIGKILL'); }, FILE_TIMEOUT_MS);
+    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code: code ?? 128, signal, output }); });
+  });
+}
+
+const files = findTests(testDir).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+let passed = 0, failed = 0, skipped = 0;
+const failures = [];
+for (const file of files) {
+  const name = path.relative(testDir, file);
+  const berthRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-'));
+  const cgroupParent = `berth-test-${path.basename(berthRoot).slice(11)}`;
+  console.log(`\n# ${name}`);
+  const env = { ...process.env, BERTH_ROOT: berthRoot, BERTH_CGROUP_PARENT: cgroupParent, NO_COLOR: '1' };
+  const result = await run(file, env);
+  const total = Number(/Total:\s+(\d+)/.exec(result.output)?.[1] ?? 0);
+  const ok = Number(/Passed:\s+(\d+)/.exec(result.output)?.[1] ?? 0);
+  const skip = Number(/Skipped:\s+(\d+)/.exec(result.output)?.[1] ?? 0);
+  passed += ok; skipped += skip;
+  let fileFailed = result.code !== 0 || ok + skip < total;
+  failed += Math.max(total - ok - skip, result.code !== 0 && total === ok + skip ? 1 : 0);
+  const leaks = leftovers(berthRoot, cgroupParent);
+  if (leaks.length > 0) {
+    console.log(`  ✘ ${name} left things behind:\n    ${leaks.join('\n    ')}`);
+    failed += 1;
+    fileFailed = true;
+  }
+  if (fileFailed) failures.push(name);
+  removeCgroupParent(cgroupParent);
+  if (leaks.length === 0) fs.rmSync(berthRoot, { recursive: true, force: true });
+}
+console.log(`\n${failures.length ? `failed files: ${failures.join(', ')}\n` : ''}${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed > 0 || files.length === 0 ? 1 : 0);

@@ -1,0 +1,39 @@
+// Where berth keeps its state.  Everything lives under one root
+// (default /var/lib/berth, or BERTH_ROOT) so a test can use a temporary one
+// and `rm -rf` it afterwards.
+import path from 'node:path';
+
+export interface Paths {
+  readonly root: string;
+  /** content-addressed blobs: blobs/sha256/<hex> */
+  readonly blobs: string;
+  /** repo:tag -> manifest digest, one JSON file */
+  readonly references: string;
+  /** one directory per container: containers/<id>/ */
+  readonly containers: string;
+  /** storage driver data: storage/<driver>/ */
+  readonly storage: string;
+  /** cached, expensive-to-make inputs (debootstrap trees); shared across roots by default */
+  readonly cache: string;
+  /** temporary files that must be on the same filesystem as the state (for rename) */
+  readonly tmp: string;
+  /** the global lock file */
+  readonly lock: string;
+  /** engine settings chosen at first use (storage driver, runtime) */
+  readonly config: string;
+}
+
+export function statePaths(root = process.env.BERTH_ROOT || '/var/lib/berth'): Paths {
+  const abs = path.resolve(root);
+  return {
+    root: abs,
+    blobs: path.join(abs, 'blobs'),
+    references: path.join(abs, 'references.json'),
+    containers: path.join(abs, 'containers'),
+    storage: path.join(abs, 'storage'),
+    cache: process.env.BERTH_CACHE || '/var/cache/berth',
+    tmp: path.join(abs, 'tmp'),
+    lock: path.join(abs, 'lock'),
+    config: path.join(abs, 'config.json'),
+  };
+}

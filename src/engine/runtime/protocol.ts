@@ -1,0 +1,72 @@
+// Mirrors native/include/protocol.h (read that file for the protocol itself).
+// test/engine/runtime/protocol.ts checks that every name and number agrees.
+
+export const SEP = '\x1f';
+export const SPEC_FILE = 'spec';
+export const READY_FD = 3;
+export const DETACH_1 = 0x10; // ctrl-p
+export const DETACH_2 = 0x11; // ctrl-q
+export const STREAM_STDOUT = 1;
+export const STREAM_STDERR = 2;
+
+export const KEY = {
+  MODE: 'mode',
+  ARG: 'arg',
+  ENV: 'env',
+  CWD: 'cwd',
+  ROOTFS: 'rootfs',
+  HOSTNAME: 'hostname',
+  NAMESPACE: 'ns',
+  CGROUP: 'cgroup',
+  MOUNT: 'mount',
+  DEVICE: 'device',
+  SYMLINK: 'symlink',
+  MASKED: 'masked',
+  READONLY: 'readonly',
+  UID: 'uid',
+  GID: 'gid',
+  GROUP: 'group',
+  CAP: 'cap',
+  NO_NEW_PRIVS: 'no_new_privs',
+  LOOPBACK_UP: 'lo_up',
+  TTY: 'tty',
+  TTY_ROWS: 'tty_rows',
+  TTY_COLS: 'tty_cols',
+  STDIN: 'stdin',
+  STDIN_ONCE: 'stdin_once',
+  WAIT_ATTACH: 'wait_attach',
+  LOG: 'log',
+  SOCKET: 'socket',
+  EXIT: 'exit',
+  PIDFILE: 'pidfile',
+  EXIT_CMD: 'exit_cmd',
+} as const;
+
+export type Namespace = 'pid' | 'mount' | 'uts' | 'ipc' | 'net' | 'cgroup';
+
+/** A record of the exit file the monitor writes. */
+export interface ExitRecord {
+  exitCode: number;
+  signal: number;
+  finishedAt: string;
+  error: string;
+}
+
+/** Encodes spec records as the monitor reads them: KEY\0VALUE\0 ... */
+export function encodeSpec(records: ReadonlyArray<readonly [string, string | number]>): Buffer {
+  const parts: Buffer[] = [];
+  for (const [key, value] of records) {
+    const text = String(value);
+    if (key.includes('\0') || text.includes('\0')) throw new Error(`spec ${key}: NUL bytes are not allowed`);
+    parts.push(Buffer.from(`${key}\0${text}\0`));
+  }
+  return Buffer.concat(parts);
+}
+
+/** The 8-byte frame header of a non-tty attach stream. */
+export function frameHeader(stream: number, size: number): Buffer {
+  const header = Buffer.alloc(8);
+  header[0] = stream;
+  header.writeUInt32BE(size, 4);
+  return header;
+}
