@@ -1,0 +1,65 @@
+/*
+ * common.h — helpers shared by berth-monitor and berth-exec: error values that
+ * name the syscall and the path (crun style), cleanup attributes, atomic
+ * writes, and applying a process's user, capabilities, cwd and environment.
+ */
+#ifndef BERTH_COMMON_H
+#define BERTH_COMMON_H
+
+#define _GNU_SOURCE
+#include <stddef.h>
+#include <sys/types.h>
+
+#define BERTH_ERRMSG 4096
+
+/* What went wrong: "<syscall> `<path>`: <strerror>".  Functions that can fail
+ * take one of these, fill it, and return -1. */
+typedef struct berth_error {
+  int errnum;
+  char msg[BERTH_ERRMSG];
+} berth_error;
+
+/* Formats fmt, appends ": strerror(errnum)" when errnum != 0, returns -1. */
+int berth_fail(berth_error *err, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+void cleanup_freep(void *p);
+void cleanup_closep(int *fd);
+#define cleanup_free __attribute__((cleanup(cleanup_freep)))
+#define cleanup_close __attribute__((cleanup(cleanup_closep)))
+
+/* Writes all of buf, retrying on EINTR and short writes.  -1 with errno set. */
+int write_all(int fd, const void *buf, size_t len);
+
+/* Writes path.tmp then renames it over path, so readers see all or nothing. */
+int atomic_write(const char *path, const char *data, size_t len, berth_error *err);
+
+/* "2026-01-02T03:04:05.123456789Z" (needs 31 bytes). */
+void rfc3339_now(char *buf, size_t len);
+
+/* Who the process runs as and what it may do; shared by container init and exec. */
+struct process_cfg {
+  uid_t uid;
+  gid_t gid;
+  const gid_t *groups;
+  size_t ngroups;
+  const int *caps;
+  size_t ncaps;
+  const char *cwd;
+  int no_new_privs;
+  char *const *argv;
+  char *const *env;
+};
+
+/* Drops the bounding set to cfg->caps, switches user and groups, sets the
+ * capability sets (all of cfg->caps for uid 0, none otherwise), clears the
+ * ambient set, changes directory and sets no_new_privs. */
+int apply_process(const struct process_cfg *cfg, berth_error *err);
+
+/* Replaces the environment and execvp()s argv[0].  Returns only on failure,
+ * with the exit code (127 not found, 126 otherwise) and Docker's message. */
+int exec_process(const struct process_cfg *cfg, berth_error *err);
+
+/* Restores the signal mask and dispositions a fresh process expects. */
+void reset_signals(void);
+
+#endif

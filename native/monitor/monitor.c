@@ -1,0 +1,395 @@
+/*
+ * berth-monitor <container dir> — one per container.  Reads the spec, starts
+ * the container process (native: clone + init.c; command: fork + exec on the
+ * host), reports "ok <pid>" or "error <message>" on fd 3, then owns the
+ * container's stdio: the json log, the attach socket, signal forwarding, and
+ * finally the exit file.  See ../README.md and ../include/protocol.h.
+ */
+#include "monitor.h"
+#include "../include/protocol.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STDIN_MAX_BUFFER (1u << 20)
+#define DRAIN_MS 2000
+
+static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+
+struct monitor {
+  struct spec spec;
+  struct stdio_plan io;
+  struct attach attach;
+  pid_t child;
+  int status, reaped;
+  int sync_fd, sig_fd, log_fd;
+  int go_sent;
+  char *in_buf; /* client input not yet written to the container's stdin */
+  size_t in_len;
+  int close_stdin_when_drained;
+  char exec_error[BERTH_ERRMSG];
+};
+
+static void ready_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void ready_line(const char *fmt, ...) {
+  char line[BERTH_ERRMSG + 64];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if ((size_t)n > sizeof line - 2) n = (int)sizeof line - 2;
+  for (int i = 0; i < n; i++)
+    if (line[i] == '\n') line[i] = ' ';
+  line[n++] = '\n';
+  write_all(BERTH_READY_FD, line, (size_t)n);
+  close(BERTH_READY_FD);
+}
+
+/* Our own stdio is /dev/null, fd 3 stays (CLOEXEC), nothing else is inherited. */
+static void detach_self(void) {
+  fcntl(BERTH_READY_FD, F_SETFD, FD_CLOEXEC);
+  syscall(SYS_close_range, BERTH_READY_FD + 1, ~0u, 0);
+  int null = open("/dev/null", O_RDWR);
+  for (int fd = 0; fd < 3 && null >= 0; fd++)
+    if (fd != null) dup2(null, fd);
+  if (null > 2) close(null);
+  setsid();
+  signal(SIGPIPE, SIG_IGN);
+}
+
+static int block_signals(struct monitor *m, berth_error *err) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaddset(&set, forwarded[i]);
+  if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) return berth_fail(err, errno, "sigprocmask `monitor`");
+  m->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (m->sig_fd < 0) return berth_fail(err, errno, "signalfd `monitor`");
+  return 0;
+}
+
+static int start_child(struct monitor *m, berth_error *err) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return berth_fail(err, errno, "socketpair `sync`");
+  int native = strcmp(m->spec.mode, "command") != 0;
+  if (native && strcmp(m->spec.mode, "native") != 0) return berth_fail(err, EINVAL, "spec `mode`: unknown \"%s\"", m->spec.mode);
+  long pid = syscall(SYS_clone, (native ? m->spec.clone_flags : 0) | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid < 0) {
+    int e = errno;
+    close(sv[0]), close(sv[1]);
+    return berth_fail(err, e, "clone `%s`", m->spec.rootfs ? m->spec.rootfs : m->spec.mode);
+  }
+  if (pid == 0) {
+    close(sv[0]);
+    if (native) container_init(&m->spec, &m->io, sv[1]);
+    command_child(&m->spec, &m->io, sv[1]);
+  }
+  close(sv[1]);
+  m->child = (pid_t)pid;
+  m->sync_fd = sv[0];
+  stdio_close_child_ends(&m->io);
+  return 0;
+}
+
+/* Waits for the child's first word: ready (maybe with the pty) or a setup error. */
+static int wait_ready(struct monitor *m, berth_error *err) {
+  struct sync_msg msg;
+  int fd;
+  int r = sync_recv(m->sync_fd, &msg, &fd);
+  if (r > 0 && msg.type == SYNC_READY) {
+    if (fd >= 0) {
+      m->io.pty = fd;
+      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    }
+    return 0;
+  }
+  if (fd >= 0) close(fd);
+  waitpid(m->child, NULL, 0);
+  m->child = 0;
+  if (r > 0 && msg.type == SYNC_SETUP_ERROR) return berth_fail(err, 0, "%s", msg.text);
+  return berth_fail(err, r < 0 ? errno : 0, "container init exited before it was ready");
+}
+
+static void send_go(struct monitor *m) {
+  if (m->go_sent || m->sync_fd < 0) return;
+  sync_send(m->sync_fd, SYNC_GO, 0, "", -1);
+  m->go_sent = 1;
+}
+
+static int write_pidfile(struct monitor *m, berth_error *err) {
+  if (!m->spec.pidfile) return 0;
+  char text[64];
+  int n = snprintf(text, sizeof text, "%d %d\n", (int)getpid(), (int)m->child);
+  return atomic_write(m->spec.pidfile, text, (size_t)n, err);
+}
+
+static int setup(struct monitor *m, const char *dir, berth_error *err) {
+  if (spec_read(dir, &m->spec, err) < 0) return -1;
+  m->attach.tty = m->spec.tty;
+  if (m->spec.log) {
+    m->log_fd = open(m->spec.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (m->log_fd < 0) return berth_fail(err, errno, "open `%s`", m->spec.log);
+  }
+  if (m->spec.socket && attach_listen(&m->attach, m->spec.socket, err) < 0) return -1;
+  if (stdio_prepare(&m->spec, &m->io, err) < 0) return -1;
+  if (block_signals(m, err) < 0) return -1;
+  if (start_child(m, err) < 0) return -1;
+  if (wait_ready(m, err) < 0) return -1;
+  return write_pidfile(m, err);
+}
+
+/* ---- the loop */
+
+static void on_output(struct monitor *m, int *fd, int stream) {
+  char buf[32768];
+  for (;;) {
+    ssize_t n = read(*fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n <= 0) { /* EOF, or EIO from a pty whose last slave closed */
+      if (*fd == m->io.pty) m->io.pty = -1;
+      close(*fd);
+      *fd = -1;
+      return;
+    }
+    log_chunk(m->log_fd, stream, buf, (size_t)n);
+    attach_broadcast(&m->attach, stream, buf, (size_t)n);
+  }
+}
+
+static int stdin_fd(struct monitor *m) {
+  return m->spec.tty ? m->io.pty : m->io.in_w;
+}
+
+static void close_stdin(struct monitor *m) {
+  if (m->spec.tty || m->io.in_w < 0) return;
+  close(m->io.in_w);
+  m->io.in_w = -1;
+  m->in_len = 0;
+}
+
+static void flush_stdin(struct monitor *m) {
+  int fd = stdin_fd(m);
+  while (fd >= 0 && m->in_len > 0) {
+    ssize_t n = write(fd, m->in_buf, m->in_len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n < 0) { /* the reader is gone */
+      m->in_len = 0;
+      close_stdin(m);
+      return;
+    }
+    memmove(m->in_buf, m->in_buf + n, m->in_len - (size_t)n);
+    m->in_len -= (size_t)n;
+  }
+  if (m->in_len == 0 && m->close_stdin_when_drained) close_stdin(m);
+}
+
+static void queue_stdin(struct monitor *m, const char *data, size_t len) {
+  if (stdin_fd(m) < 0 || len == 0) return;
+  char *grown = realloc(m->in_buf, m->in_len + len);
+  if (!grown) return;
+  m->in_buf = grown;
+  memcpy(m->in_buf + m->in_len, data, len);
+  m->in_len += len;
+  flush_stdin(m);
+}
+
+static void on_client_input(struct monitor *m, size_t i) {
+  char buf[16384];
+  int event;
+  ssize_t n = attach_read(&m->attach, i, buf, sizeof buf, &event);
+  if (n > 0) queue_stdin(m, buf, (size_t)n);
+  if (event == ATTACH_EOF && m->spec.stdin_once) {
+    m->close_stdin_when_drained = 1;
+    flush_stdin(m);
+  }
+}
+
+static void on_accept(struct monitor *m) {
+  if (attach_accept(&m->attach) > 0 && m->spec.wait_attach) send_go(m);
+}
+
+static void on_signal(struct monitor *m) {
+  struct signalfd_siginfo si;
+  while (read(m->sig_fd, &si, sizeof si) == sizeof si) {
+    if (si.ssi_signo != SIGCHLD) {
+      if (!m->reaped) kill(m->child, (int)si.ssi_signo);
+      continue;
+    }
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+      if (pid == m->child) m->status = status, m->reaped = 1;
+  }
+}
+
+static void on_sync(struct monitor *m) {
+  struct sync_msg msg;
+  int fd;
+  int r = sync_recv(m->sync_fd, &msg, &fd);
+  if (fd >= 0) close(fd);
+  if (r > 0 && msg.type == SYNC_EXEC_ERROR) {
+    snprintf(m->exec_error, sizeof m->exec_error, "%s", msg.text);
+    return;
+  }
+  if (r <= 0) {
+    close(m->sync_fd);
+    m->sync_fd = -1;
+  }
+}
+
+static long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum { P_SIG, P_SYNC, P_LISTEN, P_OUT, P_ERR, P_PTY, P_STDIN, P_CLIENTS };
+
+static int output_open(struct monitor *m) {
+  return m->io.out_r >= 0 || m->io.err_r >= 0 || m->io.pty >= 0;
+}
+
+static void watch(struct pollfd *p, int fd, short events) {
+  p->fd = fd;
+  p->events = events;
+  p->revents = 0;
+}
+
+static void poll_once(struct monitor *m, int timeout) {
+  size_t n = P_CLIENTS + m->attach.n;
+  struct pollfd *p = calloc(n, sizeof *p);
+  if (!p) return;
+  int in_fd = stdin_fd(m), in_room = m->in_len < STDIN_MAX_BUFFER;
+  watch(&p[P_SIG], m->sig_fd, POLLIN);
+  watch(&p[P_SYNC], m->sync_fd, POLLIN);
+  watch(&p[P_LISTEN], m->reaped ? -1 : m->attach.listen_fd, POLLIN);
+  watch(&p[P_OUT], m->io.out_r, POLLIN);
+  watch(&p[P_ERR], m->io.err_r, POLLIN);
+  watch(&p[P_PTY], m->io.pty, POLLIN);
+  watch(&p[P_STDIN], m->in_len > 0 && !m->spec.tty ? in_fd : -1, POLLOUT);
+  if (m->spec.tty && m->in_len > 0) p[P_PTY].events |= POLLOUT;
+  for (size_t i = 0; i < m->attach.n; i++) {
+    struct client *c = &m->attach.clients[i];
+    watch(&p[P_CLIENTS + i], c->fd, (short)((c->eof || !in_room ? 0 : POLLIN) | (c->len ? POLLOUT : 0)));
+  }
+  if (poll(p, n, timeout) < 0) {
+    free(p);
+    return;
+  }
+  if (p[P_SIG].revents) on_signal(m);
+  if (p[P_SYNC].revents) on_sync(m);
+  if (p[P_LISTEN].revents) on_accept(m);
+  if (p[P_OUT].revents) on_output(m, &m->io.out_r, BERTH_STREAM_STDOUT);
+  if (p[P_ERR].revents) on_output(m, &m->io.err_r, BERTH_STREAM_STDERR);
+  if (p[P_PTY].revents & (POLLIN | POLLHUP | POLLERR)) on_output(m, &m->io.pty, BERTH_STREAM_STDOUT);
+  if (p[P_STDIN].revents || (p[P_PTY].revents & POLLOUT)) flush_stdin(m);
+  /* clients: walk backwards, since dropping one moves the last into its slot */
+  for (size_t k = m->attach.n < n - P_CLIENTS ? m->attach.n : n - P_CLIENTS; k-- > 0;) {
+    short r = p[P_CLIENTS + k].revents;
+    if (k >= m->attach.n || m->attach.clients[k].fd != p[P_CLIENTS + k].fd) continue;
+    if (r & POLLOUT) attach_flush(&m->attach, k);
+    if (k < m->attach.n && m->attach.clients[k].fd == p[P_CLIENTS + k].fd && (r & (POLLIN | POLLHUP | POLLERR)))
+      on_client_input(m, k);
+  }
+  free(p);
+}
+
+static void run(struct monitor *m) {
+  long deadline = 0;
+  for (;;) {
+    if (m->reaped && !deadline) deadline = now_ms() + DRAIN_MS;
+    if (deadline && (!output_open(m) || now_ms() >= deadline)) return;
+    poll_once(m, deadline ? (int)(deadline - now_ms()) : -1);
+  }
+}
+
+/* ---- the end */
+
+/* Reads whatever the child still has to say (an exec error) now that it is gone. */
+static void drain_sync(struct monitor *m) {
+  while (m->sync_fd >= 0) {
+    struct pollfd p = { .fd = m->sync_fd, .events = POLLIN };
+    if (poll(&p, 1, 0) <= 0) break;
+    on_sync(m);
+  }
+}
+
+static int write_exit_file(struct monitor *m, berth_error *err) {
+  if (!m->spec.exit) return 0;
+  int code = 0, sig = 0;
+  if (WIFEXITED(m->status)) code = WEXITSTATUS(m->status);
+  else if (WIFSIGNALED(m->status)) sig = WTERMSIG(m->status), code = 128 + sig;
+  char now[40], error[6 * BERTH_ERRMSG + 1], text[7 * BERTH_ERRMSG];
+  rfc3339_now(now, sizeof now);
+  json_escape(m->exec_error, strlen(m->exec_error), error);
+  int n = snprintf(text, sizeof text, "{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\",\"error\":\"%s\"}\n", code, sig, now, error);
+  return atomic_write(m->spec.exit, text, (size_t)n, err);
+}
+
+/* Runs exit_cmd in its own session, stdio on /dev/null, not our child once started. */
+static void run_exit_cmd(const struct spec *s) {
+  if (s->exit_cmd.n == 0) return;
+  pid_t pid = fork();
+  if (pid == 0) {
+    setsid();
+    if (fork() == 0) {
+      reset_signals();
+      int null = open("/dev/null", O_RDWR);
+      for (int fd = 0; fd < 3; fd++) dup2(null, fd);
+      execvp(s->exit_cmd.v[0], s->exit_cmd.v);
+      _exit(127);
+    }
+    _exit(0);
+  }
+  if (pid > 0) waitpid(pid, NULL, 0);
+}
+
+static void finish(struct monitor *m) {
+  berth_error err;
+  drain_sync(m);
+  write_exit_file(m, &err);
+  attach_close_all(&m->attach);
+  run_exit_cmd(&m->spec);
+  if (m->spec.socket) unlink(m->spec.socket);
+}
+
+static void fail_setup(struct monitor *m, const berth_error *err) {
+  if (m->child > 0) {
+    kill(m->child, SIGKILL);
+    waitpid(m->child, NULL, 0);
+  }
+  if (m->spec.socket && m->attach.listen_fd >= 0) unlink(m->spec.socket);
+  ready_line("error %s", err->msg);
+  exit(1);
+}
+
+int main(int argc, char **argv) {
+  struct monitor m = { .sync_fd = -1, .sig_fd = -1, .log_fd = -1, .attach = { .listen_fd = -1 } };
+  berth_error err;
+  detach_self();
+  if (argc != 2) {
+    berth_fail(&err, EINVAL, "usage: berth-monitor <container dir>");
+    fail_setup(&m, &err);
+  }
+  if (setup(&m, argv[1], &err) < 0) fail_setup(&m, &err);
+  ready_line("ok %d", (int)m.child);
+  if (!m.spec.wait_attach) send_go(&m);
+  run(&m);
+  finish(&m);
+  return 0;
+}

@@ -1,0 +1,60 @@
+/*
+ * spec.h — the container spec the engine writes to <dir>/spec: records
+ * "KEY\0VALUE\0", keys and fields as in ../include/protocol.h.
+ */
+#ifndef BERTH_SPEC_H
+#define BERTH_SPEC_H
+
+#include "common.h"
+
+/* A NULL-terminated list of strings (pointers into the spec buffer). */
+struct strv {
+  char **v;
+  size_t n;
+};
+
+struct mount_rec {
+  char *source, *target, *fstype, *data;
+  unsigned long flags;
+};
+
+struct device_rec {
+  char *path;
+  char type; /* 'c' or 'b' */
+  unsigned major, minor;
+  mode_t mode;
+};
+
+struct symlink_rec {
+  char *target, *linkpath;
+};
+
+struct spec {
+  char *buf; /* the file; every string points into it */
+  const char *mode, *cwd, *rootfs, *hostname, *log, *socket, *exit, *pidfile;
+  struct strv arg, env, cgroup, masked, readonly, exit_cmd;
+  int clone_flags; /* CLONE_NEW* for pid mount uts ipc net */
+  int cgroup_ns;   /* unshare(CLONE_NEWCGROUP) after joining the cgroups */
+  struct mount_rec *mounts;
+  size_t nmounts;
+  struct device_rec *devices;
+  size_t ndevices;
+  struct symlink_rec *symlinks;
+  size_t nsymlinks;
+  uid_t uid;
+  gid_t gid;
+  gid_t *groups;
+  size_t ngroups;
+  int *caps;
+  size_t ncaps;
+  int no_new_privs, lo_up, tty, tty_rows, tty_cols, stdin_open, stdin_once, wait_attach;
+};
+
+/* Reads and parses <dir>/spec.  On failure err names the file or the record. */
+int spec_read(const char *dir, struct spec *spec, berth_error *err);
+void spec_free(struct spec *spec);
+
+/* The process part of the spec, for apply_process/exec_process. */
+void spec_process(const struct spec *spec, struct process_cfg *cfg);
+
+#endif
