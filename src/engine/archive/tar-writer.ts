@@ -45,7 +45,9 @@ export class LayerTarWriter {
     const base: Header = {
       name: type === 'directory' ? `${name}/` : name,
       type,
-      mode: stats.mode & 0o7777,
+      // the whole st_mode: tar-stream replaces a mode of 0 (say /etc/shadow's)
+      // by 0644, and masks the type bits off itself
+      mode: stats.mode,
       uid: stats.uid,
       gid: stats.gid,
       mtime: stats.mtime,
@@ -81,7 +83,8 @@ export class LayerTarWriter {
     // reader is behind so a tree of a million directories is not buffered.
     while (isBackpressured(this.pack)) await sleep(1);
     await new Promise<void>((resolve, reject) => {
-      this.pack.entry(header, (error) => (error ? reject(error) : resolve()));
+      // an empty body ends the entry (a 'file' entry without one would wait for content)
+      this.pack.entry(header, Buffer.alloc(0), (error) => (error ? reject(error) : resolve()));
     });
   }
 

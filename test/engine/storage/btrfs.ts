@@ -1,0 +1,4 @@
+// The btrfs driver passes the storage conformance suite.
+import { storageDriverSuite } from './_conformance.js';
+
+storageDriverSuite('btrfs');
