@@ -1,0 +1,38 @@
+// Running debootstrap: a minimal Debian tree in a directory, its output lines
+// passed on as progress, and the tail of its log in the error when it fails.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { BerthError } from '../errors.js';
+
+const SEARCH_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export async function runDebootstrap(target: string, suite: string, mirror: string, onProgress?: (line: string) => void): Promise<void> {
+  const args = ['--variant=minbase', suite, target, mirror];
+  const recent: string[] = [];
+  const child = spawn('debootstrap', args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PATH: `${process.env.PATH ?? ''}:${SEARCH_PATH}`, DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' },
+  });
+  const forward = (line: string) => {
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+    onProgress?.(line);
+  };
+  readline.createInterface({ input: child.stdout }).on('line', forward);
+  readline.createInterface({ input: child.stderr }).on('line', forward);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    child.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT'
+      ? new BerthError('not-found', 'cannot build debian:bookworm: debootstrap is not installed (apt-get install debootstrap)', { cause: error })
+      : error));
+    child.on('close', (c, s) => resolve([c, s]));
+  });
+  if (code === 0) return;
+  const log = path.join(target, 'debootstrap', 'debootstrap.log');
+  let logTail = '';
+  try {
+    logTail = fs.readFileSync(log, 'utf8').split('\n').slice(-15).join('\n');
+  } catch { /* no log written */ }
+  throw new BerthError('internal', `debootstrap ${args.join(' ')} failed (${signal ?? `exit code ${code}`}):\n${recent.join('\n')}${logTail ? `\n--- ${log} ---\n${logTail}` : ''}`);
+}
