@@ -92,7 +92,8 @@ static int start_child(struct monitor *m, berth_error *err) {
     close(sv[0]), close(sv[1]);
     return berth_fail(err, e, "clone `%s`", m->spec.rootfs ? m->spec.rootfs : m->spec.mode);
   }
-  if (pid == 0) {
+  if (pid == 0) { /* the engine waits for EOF on the ready fd: only the monitor may hold it */
+    close(BERTH_READY_FD);
     close(sv[0]);
     if (native) container_init(&m->spec, &m->io, sv[1]);
     command_child(&m->spec, &m->io, sv[1]);

@@ -58,7 +58,8 @@ export interface ContainerOptions {
   waitAttach?: boolean;
   cgroups?: string[];
   extraMounts?: Array<[string, string, string, number, string]>;
-  exitCmd?: string[];
+  /** argv of exit_cmd, given the container dir. */
+  exitCmd?: (dir: string) => string[];
   namespaces?: string[];
 }
 
@@ -108,7 +109,7 @@ export function specRecords(dir: string, o: ContainerOptions): Array<[string, st
   r.push([KEY.STDIN, o.stdin ? 1 : 0], [KEY.STDIN_ONCE, o.stdinOnce ? 1 : 0], [KEY.WAIT_ATTACH, o.waitAttach ? 1 : 0]);
   r.push([KEY.LOG, path.join(dir, 'log.json')], [KEY.SOCKET, path.join(dir, 'attach.sock')]);
   r.push([KEY.EXIT, path.join(dir, 'exit.json')], [KEY.PIDFILE, path.join(dir, 'pid')]);
-  for (const a of o.exitCmd ?? []) r.push([KEY.EXIT_CMD, a]);
+  for (const a of o.exitCmd?.(dir) ?? []) r.push([KEY.EXIT_CMD, a]);
   return r;
 }
 

@@ -74,3 +74,110 @@ basics('a killed process gets 128+signal and the signal in the exit file', async
 });
 
 basics.run();
+
+const attaching = suite('berth-monitor: attach socket');
+attaching.after.each(cleanup);
+
+attaching('a client gets stdout and stderr as 8-byte frames', async () => {
+  const c = await start({ args: ['sh', '-c', 'echo out; echo err >&2'], waitAttach: true });
+  const client = await attach(c);
+  await waitExit(c);
+  await client.closed;
+  const got = frames(client.data());
+  assert.equal(got.filter((f) => f.stream === 1).map((f) => f.text).join(''), 'out\n');
+  assert.equal(got.filter((f) => f.stream === 2).map((f) => f.text).join(''), 'err\n');
+});
+
+attaching('wait_attach holds the process until a client connects', async () => {
+  const c = await start({ args: ['echo', 'started'], waitAttach: true });
+  assert.match(c.ready, /^ok \d+$/);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.is(logText(c), '', 'nothing ran before the client');
+  assert.ok(isAlive(c.pid));
+  const client = await attach(c);
+  await waitExit(c);
+  await client.closed;
+  assert.is(logText(c), 'started\n');
+});
+
+attaching('stdin comes from clients; with stdin_once a client EOF closes it', async () => {
+  const c = await start({ args: ['sh', '-c', 'cat; echo done'], stdin: true, stdinOnce: true, waitAttach: true });
+  const watcher = await attach(c);
+  const writer = await attach(c);
+  writer.socket.end('hello\nworld\n');
+  const exit = await waitExit(c);
+  await watcher.closed;
+  assert.is(exit.exitCode, 0);
+  assert.is(logText(c), 'hello\nworld\ndone\n');
+  assert.is(frames(watcher.data()).map((f) => f.text).join(''), 'hello\nworld\ndone\n');
+});
+
+attaching('ctrl-p ctrl-q detaches only that client and is not forwarded', async () => {
+  const c = await start({ args: ['sh', '-c', 'while read line; do echo "got $line"; done'], stdin: true, waitAttach: true });
+  const stays = await attach(c);
+  const leaves = await attach(c);
+  leaves.socket.write(Buffer.from('a\x10b\n\x10\x11c\n'));
+  await leaves.closed;
+  await eventually(() => logText(c).includes('got a\x10b'), 5000, 'the first line');
+  stays.socket.write('z\n');
+  await eventually(() => logText(c).includes('got z'), 5000, 'the line from the client that stayed');
+  assert.not.match(logText(c), /got c/, 'nothing after the detach keys was forwarded');
+  assert.not.match(logText(c), /\x11/);
+  assert.ok(!stays.socket.destroyed, 'the other client is still attached');
+  process.kill(c.pid, 'SIGKILL');
+  await waitExit(c);
+});
+
+attaching('a client that never reads does not block the container', async () => {
+  const c = await start({ args: ['sh', '-c', 'head -c 20000000 /dev/zero; echo end >&2'], waitAttach: true });
+  const lazy = await attach(c);
+  lazy.socket.pause();
+  const exit = await waitExit(c, 20_000);
+  assert.is(exit.exitCode, 0);
+  assert.match(logText(c, 'stderr'), /end/);
+  lazy.socket.destroy();
+});
+
+attaching('with a tty the process sees a /dev/pts terminal and clients get raw output', async () => {
+  const c = await start({ args: ['sh', '-c', 'tty; stty size; echo done'], tty: true, waitAttach: true });
+  const client = await attach(c);
+  const exit = await waitExit(c);
+  await client.closed;
+  assert.is(exit.exitCode, 0, logText(c));
+  const raw = client.data().toString();
+  assert.match(raw, /^\/dev\/pts\/\d+\r\n24 80\r\ndone\r\n$/);
+  assert.is(logText(c), raw);
+  assert.ok(readLog(c).every((l) => l.stream === 'stdout'));
+});
+
+attaching('with a tty, client input reaches the process', async () => {
+  const c = await start({ args: ['sh', '-c', 'read x; echo "x=$x"'], tty: true, stdin: true, waitAttach: true });
+  const client = await attach(c);
+  client.socket.write('hi\r');
+  await waitExit(c);
+  await client.closed;
+  assert.match(client.data().toString(), /x=hi/);
+});
+
+attaching.run();
+
+const signals = suite('berth-monitor: signals and exit');
+signals.after.each(cleanup);
+
+signals('SIGTERM to the monitor is forwarded to the container', async () => {
+  const c = await start({ args: ['sh', '-c', 'trap "echo got TERM; exit 3" TERM; echo ready; while true; do sleep 0.05; done'] });
+  await eventually(() => logText(c).includes('ready'), 5000, 'the trap');
+  process.kill(c.monitor.pid!, 'SIGTERM');
+  const exit = await waitExit(c);
+  assert.is(exit.exitCode, 3);
+  assert.match(logText(c), /got TERM/);
+});
+
+signals('exit_cmd runs, detached, after the exit file is written', async () => {
+  const c = await start({ args: ['sh', '-c', 'exit 4'], exitCmd: (dir) => ['/bin/sh', '-c', 'cat "$1" > "$2"', 'sh', path.join(dir, 'exit.json'), path.join(dir, 'copy.json')] });
+  const exit = await waitExit(c);
+  const copy = await eventually(() => fs.existsSync(path.join(c.dir, 'copy.json')) && fs.readFileSync(path.join(c.dir, 'copy.json'), 'utf8'), 5000, 'exit_cmd');
+  assert.equal(JSON.parse(copy as string), exit);
+});
+
+signals.run();
