@@ -36,6 +36,9 @@ export function sys(): Sys {
 export const MS = {
   RDONLY: 1, NOSUID: 2, NODEV: 4, NOEXEC: 8, REMOUNT: 32, NOATIME: 1024, BIND: 4096,
   REC: 16384, PRIVATE: 1 << 18, SLAVE: 1 << 19, STRICTATIME: 1 << 24, RELATIME: 1 << 21,
+  // the rest of the flags an OCI mount option can name (runtime/mount-options.ts)
+  SYNCHRONOUS: 16, MANDLOCK: 64, DIRSYNC: 128, NODIRATIME: 2048, SILENT: 32768,
+  UNBINDABLE: 1 << 17, SHARED: 1 << 20, LAZYTIME: 1 << 25,
 } as const;
 export const MNT_DETACH = 2;
 // <sys/file.h>
