@@ -32,6 +32,11 @@ async function drain(stream: EntryContent): Promise<void> {
   for await (const _ of stream) { /* entries other than files carry no body */ }
 }
 
+/** Records `rel` and its parents (made implicitly when the tar has no entry for them) as this tar's own. */
+function markWritten(written: Set<string>, rel: string): void {
+  for (let p = rel; p !== '' && !written.has(p); p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '') written.add(p);
+}
+
 async function applyEntry(state: ApplyState, header: Header, content: EntryContent): Promise<void> {
   const rel = entryRelPath(header.name);
   if (rel === '') return drain(content); // "./": the root's own metadata belongs to the parent
@@ -44,7 +49,7 @@ async function applyEntry(state: ApplyState, header: Header, content: EntryConte
   ensureSafeDir(state.root, slash === -1 ? '' : rel.slice(0, slash), header.name);
   const written = await writeEntry(state.root, rel, header, content);
   await drain(content);
-  state.written.add(rel);
+  markWritten(state.written, rel);
   state.bytes += written.bytes;
   if (written.kind === 'hardlink' || written.kind === 'skipped') return;
   const xattrs = new Map([...xattrsFromPax(header.pax)].filter(([name]) => !isOverlayPrivateXattr(name)));

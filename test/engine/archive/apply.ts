@@ -141,10 +141,12 @@ test("an opaque marker acts first: the same tar's entries in that dir survive", 
     { name: 'd/new', body: 'new' },
     { name: 'd/sub/', type: 'directory' },
     { name: 'd/sub/new-inner', body: 'new' },
+    { name: 'd/implicit/inner', body: 'its parent has no entry of its own' },
     { name: 'd/.wh..wh..opq' },
   ]);
   await applyLayer(root, tar, { whiteouts: 'delete' });
-  assert.equal(fs.readdirSync(path.join(root, 'd')).sort(), ['new', 'sub']);
+  assert.equal(fs.readdirSync(path.join(root, 'd')).sort(), ['implicit', 'new', 'sub']);
+  assert.ok(fs.existsSync(path.join(root, 'd/implicit/inner')));
   assert.equal(fs.readdirSync(path.join(root, 'd/sub')), ['new-inner']);
 });
 
