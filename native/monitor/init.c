@@ -91,26 +91,31 @@ static int is_bind(const struct mount_rec *m) {
   return (m->flags & MS_BIND) != 0;
 }
 
-/* A bind mount takes its flags in a second, remount call. */
-static int do_mount(const struct mount_rec *m, const char *fdpath, berth_error *err) {
+/* The mount now on top of `target` (an fd opened before the mount sees what is under it). */
+static int reopen_target(int rootfd, const struct mount_rec *m, char *fdpath, size_t len, berth_error *err) {
+  int fd = open_in_root(rootfd, m->target, O_PATH);
+  if (fd < 0) return berth_fail(err, errno, "openat2 `%s`", m->target);
+  snprintf(fdpath, len, "/proc/self/fd/%d", fd);
+  return fd;
+}
+
+/* Flags a bind mount cannot take at once (ro, nosuid...) and propagation, each in its own call. */
+static int mount_flags_after(int rootfd, const struct mount_rec *m, berth_error *err) {
   const unsigned long propagation = MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE;
-  unsigned long flags = m->flags & ~propagation;
-  const char *data = m->data[0] ? m->data : NULL, *fstype = m->fstype[0] ? m->fstype : NULL;
-  if (is_bind(m)) {
-    if (mount(m->source, fdpath, NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
-      return berth_fail(err, errno, "mount `%s` to `%s`", m->source, m->target);
-    unsigned long extra = flags & ~(MS_BIND | MS_REC);
-    if (extra && mount(NULL, fdpath, NULL, MS_REMOUNT | MS_BIND | extra, NULL) < 0)
-      return berth_fail(err, errno, "mount remount `%s`", m->target);
-  } else if (mount(m->source, fdpath, fstype, flags, data) < 0) {
-    return berth_fail(err, errno, "mount `%s` to `%s`", m->source, m->target);
-  }
+  unsigned long extra = is_bind(m) ? m->flags & ~(MS_BIND | MS_REC | propagation) : 0;
+  if (!extra && !(m->flags & propagation)) return 0;
+  char fdpath[64];
+  cleanup_close int fd = reopen_target(rootfd, m, fdpath, sizeof fdpath, err);
+  if (fd < 0) return -1;
+  if (extra && mount(NULL, fdpath, NULL, MS_REMOUNT | MS_BIND | extra, NULL) < 0)
+    return berth_fail(err, errno, "mount remount `%s`", m->target);
   if ((m->flags & propagation) && mount(NULL, fdpath, NULL, m->flags & (propagation | MS_REC), NULL) < 0)
     return berth_fail(err, errno, "mount propagation `%s`", m->target);
   return 0;
 }
 
 static int mount_one(int rootfd, const struct mount_rec *m, berth_error *err) {
+  const unsigned long propagation = MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE;
   int is_file = 0;
   if (is_bind(m)) {
     struct stat st;
@@ -121,7 +126,11 @@ static int mount_one(int rootfd, const struct mount_rec *m, berth_error *err) {
   if (fd < 0) return -1;
   char fdpath[64];
   snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
-  return do_mount(m, fdpath, err);
+  const char *data = m->data[0] ? m->data : NULL, *fstype = m->fstype[0] ? m->fstype : NULL;
+  unsigned long flags = is_bind(m) ? MS_BIND | (m->flags & MS_REC) : m->flags & ~propagation;
+  if (mount(m->source, fdpath, is_bind(m) ? NULL : fstype, flags, is_bind(m) ? NULL : data) < 0)
+    return berth_fail(err, errno, "mount `%s` to `%s`", m->source, m->target);
+  return mount_flags_after(rootfd, m, err);
 }
 
 static int make_device(int rootfd, const struct device_rec *d, berth_error *err) {

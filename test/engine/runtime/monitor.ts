@@ -6,8 +6,9 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { eventually, outsideDir } from '../../_helpers.js';
+import { MS } from '../../../src/engine/sys.js';
 import {
-  attach, busyboxRootfs, cleanup, frames, isAlive, logText, readLog, run, start, waitExit, DEFAULT_CAPS,
+  attach, busyboxRootfs, cleanup, frames, isAlive, logText, monitorGone, readLog, run, start, waitExit, DEFAULT_CAPS,
 } from './_monitor-helpers.js';
 
 const basics = suite('berth-monitor: a container runs and ends');
@@ -181,3 +182,108 @@ signals('exit_cmd runs, detached, after the exit file is written', async () => {
 });
 
 signals.run();
+
+const failures = suite('berth-monitor: failures are reported, never half-started');
+failures.after.each(cleanup);
+
+failures('a command that is not found exits 127 with Docker\'s message', async () => {
+  const { c, exit } = await run({ args: ['no-such-command'] });
+  assert.match(c.ready, /^ok \d+$/);
+  assert.is(exit.exitCode, 127);
+  assert.is(exit.error, 'exec: "no-such-command": executable file not found in $PATH');
+  const { exit: byPath } = await run({ args: ['/no/such/file'] });
+  assert.is(byPath.exitCode, 127);
+  assert.is(byPath.error, 'exec: "/no/such/file": no such file or directory');
+});
+
+failures('a file that cannot be executed exits 126 with permission denied', async () => {
+  const { exit } = await run({ args: ['/etc/passwd'] });
+  assert.is(exit.exitCode, 126);
+  assert.is(exit.error, 'exec: "/etc/passwd": permission denied');
+});
+
+failures('a setup error is the ready line, names the syscall and the path, and leaves no exit file', async () => {
+  const c = await start({ args: ['true'], extraMounts: [['/no-such-source', '/mnt/data', '', MS.BIND, '']] });
+  assert.is(c.ready, 'error mount `/no-such-source` to `/mnt/data`: No such file or directory');
+  assert.is(c.pid, 0);
+  assert.is(await monitorGone(c), 1);
+  assert.not.ok(fs.existsSync(c.exit));
+  assert.not.ok(fs.existsSync(c.socket));
+  const bad = await start({ args: ['true'], cgroups: ['/sys/fs/cgroup/pids/no-such-group/cgroup.procs'] });
+  assert.is(bad.ready, 'error open `/sys/fs/cgroup/pids/no-such-group/cgroup.procs`: No such file or directory');
+  assert.is(await monitorGone(bad), 1);
+});
+
+failures('a mount target that is a symlink to / stays inside the rootfs', async () => {
+  const rootfs = busyboxRootfs();
+  const outside = outsideDir();
+  const link = path.join(rootfs, 'escape');
+  fs.symlinkSync('/', link);
+  try {
+    const target = `/escape${outside}/sub`;
+    const { c, exit } = await run({ args: ['sh', '-c', `grep -c " ${outside}/sub tmpfs" /proc/mounts`], extraMounts: [['tmpfs', target, 'tmpfs', 0, 'size=1m']] });
+    assert.is(exit.exitCode, 0, logText(c));
+    assert.is(logText(c), '1\n', 'the tmpfs is inside the container');
+    assert.not.ok(fs.existsSync(path.join(outside, 'sub')), 'nothing was created on the host');
+    assert.ok(fs.existsSync(path.join(rootfs, outside, 'sub')), 'the target was made inside the rootfs');
+  } finally {
+    fs.unlinkSync(link);
+    fs.rmSync(path.join(rootfs, outside.split('/')[1]), { recursive: true, force: true });
+    fs.rmSync(outside, { recursive: true, force: true });
+  }
+});
+
+failures.run();
+
+const placement = suite('berth-monitor: cgroups, binds and command mode');
+placement.after.each(cleanup);
+
+placement('the process joins the cgroup and, with a cgroup namespace, sees itself at its root', async () => {
+  const dir = path.join('/sys/fs/cgroup/pids', process.env.BERTH_CGROUP_PARENT!, `monitor-${process.pid}`);
+  fs.mkdirSync(dir, { recursive: true });
+  try {
+    const c = await start({ args: ['sh', '-c', 'grep pids /proc/self/cgroup; read x'], cgroups: [path.join(dir, 'cgroup.procs')], stdin: true, waitAttach: true });
+    const client = await attach(c);
+    await eventually(() => logText(c).includes('pids'), 5000, 'the cgroup line');
+    assert.ok(fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').includes(String(c.pid)));
+    assert.match(logText(c), /:pids:\/\n/);
+    client.socket.end('\n');
+    await waitExit(c);
+  } finally {
+    await eventually(() => { try { fs.rmdirSync(dir); return true; } catch { return false; } }, 5000, 'the cgroup to empty');
+  }
+});
+
+placement('a read-only bind of a host file and of a directory', async () => {
+  const host = outsideDir();
+  try {
+    fs.writeFileSync(path.join(host, 'config'), 'from host\n');
+    const script = 'cat /etc/app.conf; ls /data; echo x > /data/new && echo writable';
+    const { c, exit } = await run({ args: ['sh', '-c', script], extraMounts: [
+      [path.join(host, 'config'), '/etc/app.conf', '', MS.BIND, ''],
+      [host, '/data', '', MS.BIND | MS.REC | MS.RDONLY, ''],
+    ] });
+    assert.is(exit.exitCode, 1, logText(c));
+    assert.match(logText(c, 'stdout'), /^from host\nconfig\n$/);
+    assert.match(logText(c, 'stderr'), /Read-only file system/);
+  } finally {
+    fs.rmSync(host, { recursive: true, force: true });
+  }
+});
+
+placement('masked and read-only paths', async () => {
+  // /proc/kcore is in the masked list but missing on some kernels: skipped, not an error
+  const script = 'wc -c < /proc/timer_list; ls /sys/firmware | wc -l; touch /sys/firmware/x || echo ro-dir; echo 1 > /proc/sys/kernel/hostname || echo ro';
+  const { c, exit } = await run({ args: ['sh', '-c', script] });
+  assert.is(exit.exitCode, 0, logText(c));
+  assert.match(logText(c, 'stdout'), /^0\n0\nro-dir\nro\n$/, logText(c));
+});
+
+placement('command mode runs the argv on the host with the same plumbing', async () => {
+  const { c, exit } = await run({ mode: 'command', args: ['/bin/sh', '-c', 'echo "pid $$"; echo oops >&2; exit 5'] });
+  assert.is(exit.exitCode, 5);
+  assert.is(Number(/pid (\d+)/.exec(logText(c, 'stdout'))![1]), c.pid);
+  assert.is(logText(c, 'stderr'), 'oops\n');
+});
+
+placement.run();
