@@ -154,9 +154,9 @@ export class ImageStore {
   resolve(nameOrId: string): Image {
     const found = this.find(nameOrId);
     if (found) return found;
-    let shown = nameOrId;
-    if (!ID_PREFIX.test(nameOrId) && isReference(nameOrId)) shown = formatReference(parseNormalizedReference(nameOrId));
-    throw notFound(`No such image: ${shown}`);
+    if (ID_PREFIX.test(nameOrId)) throw notFound(`No such image: ${nameOrId}`);
+    // Neither an id nor a well-formed name: the parse error says what is wrong with it.
+    throw notFound(`No such image: ${formatReference(parseNormalizedReference(nameOrId))}`);
   }
 
   /** Like resolve, but undefined when nothing matches (still throws on ambiguity). */
