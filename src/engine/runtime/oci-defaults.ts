@@ -65,5 +65,4 @@ export const DEVICE_RULES = [
   { allow: true, type: 'c', major: 136, access: 'rwm' }, // /dev/pts/*
   { allow: true, type: 'c', access: 'm' }, // mknod of any char device (CAP_MKNOD)
   { allow: true, type: 'b', access: 'm' }, // ...and block device; using them stays denied
-  { allow: false, type: 'c', major: 10, minor: 229, access: 'rwm' }, // /dev/fuse
 ] as const;
