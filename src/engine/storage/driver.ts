@@ -1,5 +1,5 @@
 // The copy-on-write storage contract.  Every driver (overlay, btrfs, vfs)
-// implements it and passes test/engine/storage/conformance.ts.
+// implements it and passes test/engine/storage/_conformance.ts.
 //
 // A layer is a directory tree identified by an id (image layers: their chain
 // id; a container's writable layer: the container id).  A layer has at most
