@@ -171,8 +171,10 @@ static void on_output(struct monitor *m, int *fd, int stream) {
   }
 }
 
+/* Where client input goes: the pipe, the pty (only when stdin is open), or nowhere. */
 static int stdin_fd(struct monitor *m) {
-  return m->spec.tty ? m->io.pty : m->io.in_w;
+  if (m->spec.tty) return m->spec.stdin_open ? m->io.pty : -1;
+  return m->io.in_w;
 }
 
 static void close_stdin(struct monitor *m) {

@@ -177,7 +177,7 @@ int spec_read(const char *dir, struct spec *s, berth_error *err) {
   char *p = s->buf, *end = s->buf + len;
   while (p < end) {
     char *key = p, *kend = memchr(p, 0, (size_t)(end - p));
-    if (!kend || kend + 1 >= end + 1) return berth_fail(err, EINVAL, "spec `%s`: truncated record", path);
+    if (!kend) return berth_fail(err, EINVAL, "spec `%s`: truncated record", path);
     char *value = kend + 1, *vend = value < end ? memchr(value, 0, (size_t)(end - value)) : NULL;
     if (!vend) return berth_fail(err, EINVAL, "spec `%s`: truncated record \"%s\"", path, key);
     if (record(s, key, value, err) < 0) return -1;

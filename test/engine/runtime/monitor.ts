@@ -286,4 +286,13 @@ placement('command mode runs the argv on the host with the same plumbing', async
   assert.is(logText(c, 'stderr'), 'oops\n');
 });
 
+placement('command mode with a tty gives the process a host pty as its controlling terminal', async () => {
+  const c = await start({ mode: 'command', args: ['/bin/sh', '-c', 'tty; stty size'], tty: true, waitAttach: true });
+  const client = await attach(c);
+  const exit = await waitExit(c);
+  await client.closed;
+  assert.is(exit.exitCode, 0, logText(c));
+  assert.match(client.data().toString(), /^\/dev\/pts\/\d+\r\n24 80\r\n$/);
+});
+
 placement.run();
