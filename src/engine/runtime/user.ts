@@ -65,7 +65,7 @@ const keyOf = (entry: string) => entry.slice(0, entry.indexOf('=') === -1 ? entr
  * variables in order (a later duplicate replaces an earlier one in place),
  * and HOME from passwd when nobody set it.
  */
-export function defaultEnv(env: readonly string[], user: Pick<ResolvedUser, 'home'>, hostname?: string, tty = false): string[] {
+export function defaultEnv(env: readonly string[], user: Pick<ResolvedUser, 'home'> & Partial<ResolvedUser>, hostname?: string, tty = false): string[] {
   const result: string[] = [];
   const index = new Map<string, number>();
   const set = (entry: string) => {
