@@ -21,21 +21,25 @@ function unescapeMountinfo(text: string): string {
 }
 
 /**
- * The v1 hierarchies that carry real controllers, from the kernel's own mount
- * table.  Named hierarchies (name=systemd) hold no limits and are skipped; a
+ * The v1 hierarchies, from the kernel's own mount table.  With `all`, also
+ * the ones that hold no limits but that runc puts containers in too: named
+ * hierarchies (name=systemd) and a hybrid machine's cgroup2 mount; a cgroup
+ * left there after a crash must be found and removed like the others.  A
  * hierarchy mounted twice is used once.
  */
-export function v1Hierarchies(mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8')): V1Hierarchy[] {
+export function v1Hierarchies(mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8'), all = false): V1Hierarchy[] {
   const found: V1Hierarchy[] = [];
   const seen = new Set<string>();
   for (const line of mountinfo.split('\n')) {
     const [left, right] = line.split(' - ');
     if (!left || !right) continue;
     const [fstype, , superOptions = ''] = right.split(' ');
-    if (fstype !== 'cgroup') continue;
-    const controllers = superOptions.split(',').filter((o) => o !== 'rw' && o !== 'ro' && !o.includes('=') && !/^(clone_children|noprefix|xattr|cpuset_v2_mode|nosuid|nodev|noexec|relatime)$/.test(o));
-    const key = [...controllers].sort().join(',');
-    if (controllers.length === 0 || seen.has(key)) continue;
+    if (fstype !== 'cgroup' && !(all && fstype === 'cgroup2')) continue;
+    const options = superOptions.split(',');
+    const controllers = fstype === 'cgroup2' ? [] : options.filter((o) => o !== 'rw' && o !== 'ro' && !o.includes('=') && !/^(clone_children|noprefix|xattr|cpuset_v2_mode|nosuid|nodev|noexec|relatime)$/.test(o));
+    const named = options.find((o) => o.startsWith('name='));
+    const key = fstype === 'cgroup2' ? 'cgroup2' : [...controllers].sort().join(',') || named || '';
+    if (key === '' || seen.has(key) || (!all && controllers.length === 0)) continue;
     seen.add(key);
     found.push({ mountPoint: unescapeMountinfo(left.split(' ')[4] ?? ''), controllers });
   }

@@ -44,11 +44,11 @@ export function cgroupHost(): CgroupHost {
   if (fs.existsSync(path.join(CGROUP_ROOT, 'cgroup.controllers'))) {
     cachedHost = { version: 2, root: CGROUP_ROOT, hierarchies: [] };
   } else {
-    const hierarchies = v1Hierarchies().map((h) => h.mountPoint);
-    if (hierarchies.length === 0) {
+    if (v1Hierarchies().length === 0) {
       throw new BerthError('permission', `no cgroup filesystem is mounted at ${CGROUP_ROOT}: mount cgroup2 there (mount -t cgroup2 none ${CGROUP_ROOT}) or the v1 controllers`);
     }
-    cachedHost = { version: 1, root: CGROUP_ROOT, hierarchies };
+    // Also name=systemd and a hybrid machine's cgroup2 mount: runc joins those too.
+    cachedHost = { version: 1, root: CGROUP_ROOT, hierarchies: v1Hierarchies(undefined, true).map((h) => h.mountPoint) };
   }
   return cachedHost;
 }
@@ -96,7 +96,7 @@ export function createCgroup(id: string, limits: Limits = {}, host: CgroupHost =
 }
 
 function v1Of(host: CgroupHost) {
-  const all = v1Hierarchies();
+  const all = v1Hierarchies(undefined, true);
   return host.hierarchies.map((mountPoint) => all.find((h) => h.mountPoint === mountPoint) ?? { mountPoint, controllers: [path.basename(mountPoint)] });
 }
 

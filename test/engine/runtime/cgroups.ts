@@ -9,6 +9,7 @@ import {
   cgroupFor, cgroupHost, cgroupOf, cgroupParent, cgroupVersion, createCgroup, listCgroups, readCgroup, removeCgroup,
   type Cgroup, type CgroupHost,
 } from '../../../src/engine/runtime/cgroups.js';
+import { v1Hierarchies } from '../../../src/engine/runtime/cgroup-v1.js';
 import { rejects } from '../../_helpers.js';
 import { runInCgroup } from './_cgroup-helpers.js';
 
@@ -83,6 +84,35 @@ basics('an existing cgroup of the same id is reused (a restart)', () => {
   const b = make('basic-again', { pidsLimit: 20 });
   assert.equal(a.paths, b.paths);
   assert.is(file(b, 'pids.max'), '20');
+});
+
+basics('v1 hierarchies come from mountinfo: combined, named, duplicated and escaped mounts', () => {
+  const mountinfo = [
+    '31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755',
+    '32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct',
+    '35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory',
+    '36 31 0:32 / /mnt/again\\040memory rw,relatime - cgroup cgroup rw,memory',
+    '37 31 0:34 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,clone_children,cpuset',
+    '40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd',
+    '41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw',
+    '',
+  ].join('\n');
+  assert.equal(v1Hierarchies(mountinfo), [
+    { mountPoint: '/sys/fs/cgroup/cpu,cpuacct', controllers: ['cpu', 'cpuacct'] },
+    { mountPoint: '/sys/fs/cgroup/memory', controllers: ['memory'] },
+    { mountPoint: '/sys/fs/cgroup/cpuset', controllers: ['cpuset'] },
+  ]);
+  assert.equal(v1Hierarchies(mountinfo, true).map((h) => h.mountPoint), [
+    '/sys/fs/cgroup/cpu,cpuacct', '/sys/fs/cgroup/memory', '/sys/fs/cgroup/cpuset', '/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified']);
+});
+
+basics('a leftover runc made (every hierarchy, name=systemd and unified too) is found and removed', async () => {
+  if (cgroupVersion() !== 1) return;
+  const dirs = cgroupHost().hierarchies.map((h) => path.join(h, cgroupParent(), 'runc-made'));
+  for (const dir of dirs) fs.mkdirSync(dir, { recursive: true });
+  assert.ok(listCgroups().includes('runc-made'));
+  await removeCgroup(cgroupFor('runc-made'));
+  for (const dir of dirs) assert.not.ok(fs.existsSync(dir), dir);
 });
 
 basics.run();
