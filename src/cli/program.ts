@@ -1,5 +1,103 @@
-// Placeholder until the commands land.
-export async function main(args: string[]): Promise<void> {
-  console.log('Usage: berth [OPTIONS] COMMAND');
-  if (args.length) process.exitCode = 1;
+// The `berth` command line: Docker's syntax, flags and exit codes, over the
+// engine API.  Each command lives in commands/<name>.ts and registers itself
+// here; the engine is opened only when a command needs it.
+import { Command, CommanderError } from 'commander';
+import { BerthError, explainSystemError } from '../engine/errors.js';
+import type { Engine } from '../engine/engine.js';
+import type { DriverName } from '../engine/storage/driver.js';
+import { registerContainerCommands } from './commands/containers.js';
+import { registerRunCommands } from './commands/run.js';
+import { registerImageCommands } from './commands/images.js';
+import { registerSystemCommands } from './commands/system.js';
+import { registerInspectCommands } from './commands/inspect.js';
+
+export interface Cli {
+  readonly program: Command;
+  /** opens the engine with the global options (once) */
+  engine(): Promise<Engine>;
+}
+
+/** Commands whose failures use Docker's run codes (125/126/127); every other command fails with 1. */
+const RUN_LIKE = new Set(['run', 'create', 'start']);
+
+/** Docker accepts -n=2 for short flags; commander wants -n 2. */
+export function normalizeArgs(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const arg of args) {
+    const match = /^-([a-zA-Z])=(.*)$/s.exec(arg);
+    if (match) out.push(`-${match[1]}`, match[2]!);
+    else out.push(arg);
+  }
+  return out;
+}
+
+export function buildProgram(): Cli {
+  const program = new Command('berth');
+  let opened: Promise<Engine> | undefined;
+  program
+    .description('A Docker 101 lab on a real container engine: images, containers, copy-on-write layers.')
+    .usage('[OPTIONS] COMMAND')
+    .option('--root <dir>', 'state directory (default $BERTH_ROOT or /var/lib/berth)')
+    .option('-s, --storage-driver <name>', 'storage driver: overlay, btrfs or vfs (default: the one the state root uses, else overlay)')
+    .version('berth version 0.1.0', '-v, --version', 'print the version and exit')
+    .enablePositionalOptions()
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  const cli: Cli = {
+    program,
+    engine: () => {
+      opened ??= (async () => {
+        const { Engine } = await import('../engine/engine.js');
+        const options = program.opts<{ root?: string; storageDriver?: DriverName }>();
+        return Engine.open({ root: options.root, storageDriver: options.storageDriver });
+      })();
+      return opened;
+    },
+  };
+  registerRunCommands(cli);
+  registerContainerCommands(cli);
+  registerImageCommands(cli);
+  registerInspectCommands(cli);
+  registerSystemCommands(cli);
+  for (const command of program.commands) {
+    command.exitOverride();
+    command.configureHelp({ sortOptions: false });
+  }
+  return cli;
+}
+
+function commandName(args: readonly string[]): string {
+  return args.find((a) => !a.startsWith('-')) ?? '';
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const args = normalizeArgs(argv);
+  const { program } = buildProgram();
+  if (args.length === 0) {
+    program.outputHelp();
+    return;
+  }
+  const name = commandName(args);
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (error) {
+    process.exitCode = exitCodeFor(error, name);
+  }
+}
+
+function exitCodeFor(error: unknown, name: string): number {
+  if (error instanceof CommanderError) {
+    // --help and --version end here too, with code 0.
+    if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+    process.stderr.write(`See 'berth ${name ? `${name} ` : ''}--help'.\n`);
+    return 125;
+  }
+  if (error instanceof BerthError) {
+    process.stderr.write(`${RUN_LIKE.has(name) ? 'berth: ' : ''}Error: ${error.message}\n`);
+    return RUN_LIKE.has(name) ? error.exitCode : 1;
+  }
+  const message = explainSystemError(error);
+  process.stderr.write(`Error: ${message}\n`);
+  if (process.env.BERTH_DEBUG) console.error(error);
+  return RUN_LIKE.has(name) ? 125 : 1;
 }

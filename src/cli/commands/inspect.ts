@@ -1,0 +1,99 @@
+// `inspect`: containers (and images) as JSON in Docker's shape, or through a --format template.
+import type { Cli } from '../program.js';
+import type { Engine } from '../../engine/engine.js';
+import type { ContainerRecord } from '../../engine/containers/record.js';
+import { BerthError } from '../../engine/errors.js';
+import { formatTemplate } from '../output.js';
+
+/** A container record as `docker inspect` names its fields. */
+export function containerInspect(engine: Engine, r: ContainerRecord) {
+  return {
+    Id: r.id,
+    Created: r.created,
+    Path: r.path,
+    Args: r.args,
+    State: {
+      Status: r.state.status,
+      Running: r.state.status === 'running',
+      Paused: false,
+      Restarting: false,
+      OOMKilled: r.state.oomKilled,
+      Dead: false,
+      Pid: r.state.pid,
+      ExitCode: r.state.exitCode,
+      Error: r.state.error,
+      StartedAt: r.state.startedAt,
+      FinishedAt: r.state.finishedAt,
+    },
+    Image: r.image,
+    Name: `/${r.name}`,
+    RestartCount: r.restartCount,
+    Driver: r.storageDriver,
+    LogPath: `${engine.paths.containers}/${r.id}/${r.id}-json.log`,
+    HostConfig: {
+      Binds: r.hostConfig.binds,
+      NetworkMode: r.hostConfig.networkMode,
+      AutoRemove: r.hostConfig.autoRemove,
+      Runtime: r.hostConfig.runtime,
+      Memory: r.hostConfig.memory,
+      NanoCpus: r.hostConfig.nanoCpus,
+      PidsLimit: r.hostConfig.pidsLimit || null,
+    },
+    Config: {
+      Hostname: r.config.hostname,
+      User: r.config.user,
+      Tty: r.config.tty,
+      OpenStdin: r.config.openStdin,
+      StdinOnce: r.config.stdinOnce,
+      Env: r.config.env,
+      Cmd: r.config.cmd,
+      Image: r.imageName,
+      WorkingDir: r.config.workingDir,
+      Entrypoint: r.config.entrypoint,
+      Labels: r.config.labels,
+      StopSignal: r.config.stopSignal,
+    },
+    Mounts: r.hostConfig.binds.map((bind) => {
+      const [source, destination, mode = ''] = bind.split(':');
+      return { Type: 'bind', Source: source, Destination: destination, Mode: mode, RW: mode !== 'ro' };
+    }),
+  };
+}
+
+export function registerInspectCommands(cli: Cli): void {
+  cli.program
+    .command('inspect')
+    .description('Return low-level information on containers or images')
+    .option('-f, --format <template>', "format the output using a Go-style template, e.g. '{{.State.Status}}'")
+    .option('--type <type>', 'only look for this type: container or image')
+    .argument('<name|id...>')
+    .action(async (names: string[], flags: { format?: string; type?: string }) => {
+      const engine = await cli.engine();
+      const found: unknown[] = [];
+      let failed = false;
+      for (const name of names) {
+        try {
+          if (flags.type !== 'image') {
+            try {
+              found.push(containerInspect(engine, await engine.inspect(name)));
+              continue;
+            } catch (error) {
+              if (flags.type === 'container' || !(error instanceof BerthError && error.kind === 'not-found')) throw error;
+            }
+          }
+          try {
+            found.push(engine.inspectImage(name));
+          } catch (error) {
+            if (error instanceof BerthError && error.kind === 'not-found') throw new BerthError('not-found', `No such object: ${name}`);
+            throw error;
+          }
+        } catch (error) {
+          failed = true;
+          process.stderr.write(`Error: ${(error as Error).message}\n`);
+        }
+      }
+      if (flags.format) for (const item of found) console.log(formatTemplate(flags.format, item));
+      else console.log(JSON.stringify(found, null, 4));
+      if (failed) process.exitCode = 1;
+    });
+}

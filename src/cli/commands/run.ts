@@ -1,0 +1,125 @@
+// `run` and `create`: the same flags as Docker's, turned into CreateOptions.
+import fs from 'node:fs';
+import { Command, Option } from 'commander';
+import type { Cli } from '../program.js';
+import { invalid } from '../../engine/errors.js';
+import { parseBytes, parseCpus } from '../../engine/units.js';
+import type { CreateOptions } from '../../engine/containers/create.js';
+import type { NetworkMode } from '../../engine/containers/record.js';
+import type { RuntimeName } from '../../engine/runtime/driver.js';
+import { runAttached } from '../attach-session.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+interface RunFlags {
+  detach?: boolean;
+  interactive?: boolean;
+  tty?: boolean;
+  name?: string;
+  rm?: boolean;
+  env?: string[];
+  envFile?: string[];
+  workdir?: string;
+  user?: string;
+  hostname?: string;
+  entrypoint?: string;
+  volume?: string[];
+  memory?: string;
+  cpus?: string;
+  pidsLimit?: string;
+  network?: string;
+  runtime?: RuntimeName;
+  label?: string[];
+}
+
+function addCreateFlags(command: Command): Command {
+  return command
+    .helpOption('--help', 'show help for this command')
+    .option('-i, --interactive', 'keep STDIN open even if not attached')
+    .option('-t, --tty', 'allocate a pseudo-TTY')
+    .option('--name <name>', 'assign a name to the container')
+    .option('--rm', 'automatically remove the container when it exits')
+    .option('-e, --env <K=V>', 'set environment variables (repeatable)', collect)
+    .option('--env-file <file>', 'read in a file of environment variables (repeatable)', collect)
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-u, --user <user>', 'username or UID (format: <name|uid>[:<group|gid>])')
+    .option('-h, --hostname <name>', 'container host name')
+    .option('--entrypoint <command>', "overwrite the default ENTRYPOINT of the image")
+    .option('-v, --volume <host:container[:ro]>', 'bind mount a volume (repeatable)', collect)
+    .option('-m, --memory <bytes>', 'memory limit (e.g. 512m)')
+    .option('--cpus <number>', 'number of CPUs (e.g. 0.5)')
+    .option('--pids-limit <n>', 'tune container pids limit (-1 for unlimited)')
+    .addOption(new Option('--net, --network <mode>', 'network mode: none or host').choices(['none', 'host']).default('none'))
+    .addOption(new Option('--runtime <name>', 'runtime: native (berth\'s own) or runc').choices(['native', 'runc']))
+    .option('-l, --label <k=v>', 'set metadata on the container (repeatable)', collect)
+    .argument('<image>', 'the image to run')
+    .argument('[command...]', 'command and arguments (default: the image\'s CMD)')
+    .passThroughOptions();
+}
+
+/** --env-file: KEY=VALUE lines; "#" comments and blank lines skipped; a bare KEY takes the caller's value. */
+export function readEnvFile(file: string): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw invalid(`open ${file}: no such file or directory`);
+  }
+  return text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() && !l.trimStart().startsWith('#'));
+}
+
+export function createOptions(image: string, command: string[], flags: RunFlags): CreateOptions {
+  const labels: Record<string, string> = {};
+  for (const label of flags.label ?? []) {
+    const [key, ...rest] = label.split('=');
+    labels[key!] = rest.join('=');
+  }
+  return {
+    image,
+    cmd: command,
+    name: flags.name,
+    entrypoint: flags.entrypoint,
+    env: [...(flags.envFile ?? []).flatMap(readEnvFile), ...(flags.env ?? [])],
+    workingDir: flags.workdir,
+    user: flags.user,
+    hostname: flags.hostname,
+    tty: flags.tty,
+    interactive: flags.interactive,
+    binds: flags.volume,
+    memory: flags.memory !== undefined ? parseBytes(flags.memory) : undefined,
+    cpus: flags.cpus !== undefined ? parseCpus(flags.cpus) : undefined,
+    pidsLimit: flags.pidsLimit !== undefined ? Number.parseInt(flags.pidsLimit, 10) : undefined,
+    network: flags.network as NetworkMode,
+    autoRemove: flags.rm,
+    runtime: flags.runtime,
+    labels,
+  };
+}
+
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+export function registerRunCommands(cli: Cli): void {
+  addCreateFlags(
+    cli.program
+      .command('run')
+      .description('Create and run a new container from an image')
+      .option('-d, --detach', 'run the container in the background and print its ID'),
+  ).action(async (image: string, command: string[], flags: RunFlags) => {
+    const engine = await cli.engine();
+    const record = await engine.create(createOptions(image, command, flags), progress);
+    if (flags.detach) {
+      await engine.start(record.id);
+      console.log(record.id);
+      return;
+    }
+    process.exitCode = await runAttached(engine, record, { start: true, stdin: flags.interactive ?? false });
+  });
+
+  addCreateFlags(cli.program.command('create').description('Create a new container')).action(
+    async (image: string, command: string[], flags: RunFlags) => {
+      const engine = await cli.engine();
+      const record = await engine.create(createOptions(image, command, flags), progress);
+      console.log(record.id);
+    },
+  );
+}

@@ -1,0 +1,60 @@
+// `commit`: a container's changes become a new layer on its image.  The
+// container keeps running (nothing is paused: the layer is read from the
+// upper/diff directory, which is consistent enough for a lesson and for
+// Docker's own `--pause=false`).
+import type { EngineContext } from '../context.js';
+import { applyConfigChanges } from '../store/config-changes.js';
+import { putTarAsGzipLayer } from '../store/layer-blob.js';
+import type { Image } from '../store/images.js';
+import type { ContainerConfig as ImageContainerConfig, ImageConfig } from '../store/oci.js';
+import { refresh } from './reconcile.js';
+import { findContainer } from './lookup.js';
+
+export interface CommitOptions {
+  /** repository[:tag] for the new image; none leaves it untagged */
+  readonly reference?: string;
+  readonly message?: string;
+  readonly author?: string;
+  /** -c: Dockerfile instructions applied to the config (CMD, ENV, ...) */
+  readonly changes?: readonly string[];
+}
+
+export async function commitContainer(ctx: EngineContext, ref: string, options: CommitOptions = {}): Promise<Image> {
+  return ctx.lock.with(async () => {
+    const record = await refresh(ctx, findContainer(ctx.paths.containers, ref));
+    const base = ctx.images.imageConfig(record.image);
+    const baseLayers = ctx.images.layers(record.image);
+    const layer = await putTarAsGzipLayer(ctx.images.blobs, ctx.storage.diff(record.id));
+    // As Docker does, the new image runs what the container ran.
+    let runConfig: ImageContainerConfig = {
+      ...(base.config ?? {}),
+      Env: record.config.env,
+      Cmd: record.config.cmd ?? undefined,
+      Entrypoint: record.config.entrypoint ?? undefined,
+      WorkingDir: record.config.workingDir || undefined,
+      User: record.config.user || undefined,
+      Labels: Object.keys(record.config.labels).length ? record.config.labels : undefined,
+    };
+    if (options.changes?.length) runConfig = applyConfigChanges(runConfig, options.changes);
+    const created = new Date().toISOString();
+    const config: Omit<ImageConfig, 'rootfs' | 'os' | 'architecture'> = {
+      ...base,
+      created,
+      author: options.author ?? base.author,
+      config: runConfig,
+      history: [
+        ...(base.history ?? []),
+        { created, created_by: [record.path, ...record.args].join(' '), ...(options.author ? { author: options.author } : {}), ...(options.message ? { comment: options.message } : {}) },
+      ],
+    };
+    delete (config as Partial<ImageConfig>).rootfs;
+    return ctx.images.createImage({
+      config,
+      layers: [
+        ...baseLayers.map((l) => ({ blobDigest: l.digest, diffId: l.diffId, uncompressedSize: l.uncompressedSize, mediaType: l.mediaType })),
+        { blobDigest: layer.blobDigest, diffId: layer.diffId, uncompressedSize: layer.uncompressedSize, mediaType: layer.mediaType },
+      ],
+      tags: options.reference ? [options.reference] : [],
+    });
+  });
+}

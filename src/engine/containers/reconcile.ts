@@ -1,0 +1,90 @@
+// Bringing a container's record in line with the kernel.  There is no daemon
+// to notice that a container exited, so every command that looks at a
+// container first calls refresh(): if the monitor wrote the exit file (or
+// died without writing it), the container is finished here — OOM read from
+// its cgroup, cgroup removed, rootfs unmounted, runtime state released — and
+// removed when it was started with --rm.
+import fs from 'node:fs';
+import { readJson } from '../fs-atomic.js';
+import type { EngineContext } from '../context.js';
+import type { ExitRecord } from '../runtime/protocol.js';
+import { readCgroup, removeCgroup, cgroupFor, listCgroups } from '../runtime/cgroups.js';
+import { bundleFiles, listRecords, orphanDirs, writeRecord, type ContainerRecord } from './record.js';
+import { removeContainer } from './remove.js';
+
+/** Is `pid` still the monitor of the container in `dir` (and not a reused pid)? */
+export function monitorAlive(pid: number, dir: string): boolean {
+  if (pid <= 0) return false;
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
+  } catch {
+    return false;
+  }
+}
+
+export function readExit(file: string): ExitRecord | undefined {
+  return readJson<ExitRecord | undefined>(file, undefined);
+}
+
+/** Must be called holding the lock. Returns the record as it now stands. */
+export async function refresh(ctx: EngineContext, record: ContainerRecord): Promise<ContainerRecord> {
+  if (record.state.status !== 'running') return record;
+  const bundle = bundleFiles(ctx.paths.containers, record.id);
+  let exit = readExit(bundle.exit);
+  if (!exit) {
+    if (monitorAlive(record.state.monitorPid, bundle.dir)) return record;
+    // The monitor may have written the file between our two looks.
+    exit = readExit(bundle.exit) ?? {
+      exitCode: 137,
+      signal: 9,
+      finishedAt: new Date().toISOString(),
+      error: 'the container monitor was killed; the container was stopped',
+    };
+  }
+  return finish(ctx, record, exit);
+}
+
+async function finish(ctx: EngineContext, record: ContainerRecord, exit: ExitRecord): Promise<ContainerRecord> {
+  const bundle = bundleFiles(ctx.paths.containers, record.id);
+  const cgroup = cgroupFor(record.id);
+  let oomKilled = false;
+  try {
+    oomKilled = readCgroup(cgroup).oomKilled;
+  } catch {
+    // no cgroup left to read (runc removed it, or a crash did)
+  }
+  await removeCgroup(cgroup);
+  await ctx.runtime(record.hostConfig.runtime).cleanup(bundle);
+  await ctx.storage.unmount(record.id);
+  const finished: ContainerRecord = {
+    ...record,
+    state: {
+      ...record.state,
+      status: 'exited',
+      pid: 0,
+      monitorPid: 0,
+      exitCode: exit.exitCode,
+      error: exit.error,
+      oomKilled,
+      finishedAt: exit.finishedAt,
+    },
+  };
+  writeRecord(ctx.paths.containers, finished);
+  if (finished.hostConfig.autoRemove) await removeContainer(ctx, finished, { force: true });
+  return finished;
+}
+
+/** Repairs what a crash can leave: dirs without records, finished containers not yet cleaned, stray cgroups and layers. Holding the lock. */
+export async function reconcileAll(ctx: EngineContext): Promise<void> {
+  for (const id of orphanDirs(ctx.paths.containers)) {
+    await removeCgroup(cgroupFor(id)).catch(() => undefined);
+    await ctx.storage.remove(id).catch(() => undefined);
+    fs.rmSync(bundleFiles(ctx.paths.containers, id).dir, { recursive: true, force: true });
+  }
+  const records = listRecords(ctx.paths.containers);
+  for (const record of records) await refresh(ctx, record);
+  const known = new Set(records.map((r) => r.id));
+  for (const id of listCgroups()) {
+    if (!known.has(id)) await removeCgroup(cgroupFor(id)).catch(() => undefined);
+  }
+}

@@ -1,0 +1,121 @@
+// A container as berth stores it: containers/<id>/container.json, written
+// atomically.  Field names follow Docker's inspect output where one exists,
+// so `berth inspect` can show it nearly as is.
+import fs from 'node:fs';
+import path from 'node:path';
+import { readJson, writeJsonAtomic } from '../fs-atomic.js';
+import type { DriverName } from '../storage/driver.js';
+import type { BundleFiles, RuntimeName } from '../runtime/driver.js';
+
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export type ContainerStatus = 'created' | 'running' | 'exited';
+export type NetworkMode = 'none' | 'host';
+
+export interface ContainerState {
+  status: ContainerStatus;
+  pid: number;
+  monitorPid: number;
+  exitCode: number;
+  /** why the container could not start or stopped abnormally; '' otherwise */
+  error: string;
+  oomKilled: boolean;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface ContainerConfig {
+  hostname: string;
+  user: string;
+  env: string[];
+  cmd: string[] | null;
+  entrypoint: string[] | null;
+  workingDir: string;
+  tty: boolean;
+  openStdin: boolean;
+  stdinOnce: boolean;
+  labels: Record<string, string>;
+  stopSignal: string;
+}
+
+export interface HostConfig {
+  /** "host:container[:ro]" as given to -v */
+  binds: string[];
+  memory: number;
+  nanoCpus: number;
+  pidsLimit: number;
+  networkMode: NetworkMode;
+  autoRemove: boolean;
+  runtime: RuntimeName;
+}
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  created: string;
+  /** the image id (config digest) */
+  image: string;
+  /** the image as the user named it, for `ps` */
+  imageName: string;
+  /** the command that runs: entrypoint + cmd, split as Docker's Path and Args */
+  path: string;
+  args: string[];
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  storageDriver: DriverName;
+  state: ContainerState;
+  restartCount: number;
+}
+
+export function containerDir(containersDir: string, id: string): string {
+  return path.join(containersDir, id);
+}
+
+export function bundleFiles(containersDir: string, id: string): BundleFiles {
+  const dir = containerDir(containersDir, id);
+  return {
+    id,
+    dir,
+    configJson: path.join(dir, 'config.json'),
+    log: path.join(dir, `${id}-json.log`),
+    socket: path.join(dir, 'attach.sock'),
+    exit: path.join(dir, 'exit.json'),
+    pidfile: path.join(dir, 'monitor.pid'),
+  };
+}
+
+const RECORD = 'container.json';
+
+export function readRecord(containersDir: string, id: string): ContainerRecord | undefined {
+  return readJson<ContainerRecord | undefined>(path.join(containersDir, id, RECORD), undefined);
+}
+
+export function writeRecord(containersDir: string, record: ContainerRecord): void {
+  writeJsonAtomic(path.join(containersDir, record.id, RECORD), record);
+}
+
+/** Deleting the record first makes the container disappear at once; the rest is cleaned up after (or by reconcile). */
+export function deleteRecord(containersDir: string, id: string): void {
+  fs.rmSync(path.join(containersDir, id, RECORD), { force: true });
+}
+
+export function listRecords(containersDir: string): ContainerRecord[] {
+  let ids: string[];
+  try {
+    ids = fs.readdirSync(containersDir);
+  } catch {
+    return [];
+  }
+  return ids.map((id) => readRecord(containersDir, id)).filter((r): r is ContainerRecord => r !== undefined);
+}
+
+/** Container dirs with no record: left by a crash in the middle of create or rm. */
+export function orphanDirs(containersDir: string): string[] {
+  let ids: string[];
+  try {
+    ids = fs.readdirSync(containersDir);
+  } catch {
+    return [];
+  }
+  return ids.filter((id) => !fs.existsSync(path.join(containersDir, id, RECORD)));
+}

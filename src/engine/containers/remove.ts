@@ -1,0 +1,34 @@
+// `rm`: a running container only with force (SIGKILL first).  The record goes
+// first, so the container is gone for every other command at once; the
+// layer, cgroup and directory follow, and reconcile finishes the job if this
+// process dies in between.
+import fs from 'node:fs';
+import { conflict } from '../errors.js';
+import type { EngineContext } from '../context.js';
+import { removeCgroup, cgroupFor } from '../runtime/cgroups.js';
+import { bundleFiles, deleteRecord, type ContainerRecord } from './record.js';
+import { refresh } from './reconcile.js';
+import { killAndWait } from './stop.js';
+
+export interface RemoveOptions {
+  readonly force?: boolean;
+  /** -v: also remove anonymous volumes (berth has none yet: accepted for compatibility) */
+  readonly volumes?: boolean;
+}
+
+export async function removeContainer(ctx: EngineContext, record: ContainerRecord, options: RemoveOptions = {}): Promise<void> {
+  await ctx.lock.with(async () => {
+    let current = await refresh(ctx, record);
+    if (!fs.existsSync(bundleFiles(ctx.paths.containers, current.id).dir)) return; // --rm already did it
+    if (current.state.status === 'running') {
+      if (!options.force) {
+        throw conflict(`You cannot remove a running container ${current.id}. Stop the container before attempting removal or force remove`);
+      }
+      current = await killAndWait(ctx, current, 'SIGKILL', 10_000);
+    }
+    deleteRecord(ctx.paths.containers, current.id);
+    await removeCgroup(cgroupFor(current.id)).catch(() => undefined);
+    await ctx.storage.remove(current.id);
+    fs.rmSync(bundleFiles(ctx.paths.containers, current.id).dir, { recursive: true, force: true });
+  });
+}

@@ -1,0 +1,109 @@
+// `start`: mount the rootfs, make the cgroup, write the OCI bundle and hand it
+// to the runtime under a monitor.  Everything set up here is undone if a later
+// step fails, so a failed start leaves the container as it was.
+import fs from 'node:fs';
+import { BerthError } from '../errors.js';
+import { writeJsonAtomic } from '../fs-atomic.js';
+import type { EngineContext } from '../context.js';
+import { createCgroup, removeCgroup, cgroupFor, type Cgroup } from '../runtime/cgroups.js';
+import { buildOciSpec } from '../runtime/oci-spec.js';
+import { resolveUser, defaultEnv } from '../runtime/user.js';
+import { bundleFiles, writeRecord, type ContainerRecord } from './record.js';
+import { findExecutable } from './rootfs-path.js';
+import { validateBind } from './create.js';
+import { refresh } from './reconcile.js';
+import { findContainer } from './lookup.js';
+
+export interface StartContainerOptions {
+  /** The caller attaches at once (foreground run, start -a): hold the process until it has. */
+  readonly attach?: boolean;
+  /** Keep stdin for the attached client, and close it at the client's EOF. */
+  readonly stdinOnce?: boolean;
+  /** Terminal size for -t. */
+  readonly consoleSize?: { rows: number; cols: number };
+}
+
+function limitsOf(record: ContainerRecord) {
+  return {
+    memoryBytes: record.hostConfig.memory || undefined,
+    cpus: record.hostConfig.nanoCpus ? record.hostConfig.nanoCpus / 1e9 : undefined,
+    pidsLimit: record.hostConfig.pidsLimit > 0 ? record.hostConfig.pidsLimit : undefined,
+  };
+}
+
+/** The command a container runs must exist in its rootfs: say so the way Docker does, with 127/126. */
+function checkCommand(rootfs: string, record: ContainerRecord, env: readonly string[]): void {
+  const found = findExecutable(rootfs, record.path, env);
+  if ('found' in found) return;
+  const prefix = 'failed to create task for container: exec';
+  if (found.error === 'not-found') {
+    const what = record.path.includes('/') ? 'no such file or directory' : 'executable file not found in $PATH';
+    throw new BerthError('command-not-found', `${prefix}: "${record.path}": ${what}`);
+  }
+  throw new BerthError('cannot-invoke', `${prefix}: "${record.path}": ${found.error === 'is-directory' ? 'is a directory' : 'permission denied'}`);
+}
+
+export async function startContainer(ctx: EngineContext, ref: string, options: StartContainerOptions = {}): Promise<ContainerRecord> {
+  return ctx.lock.with(async () => {
+    let record = await refresh(ctx, findContainer(ctx.paths.containers, ref));
+    if (record.state.status === 'running') return record;
+    const bundle = bundleFiles(ctx.paths.containers, record.id);
+    const runtime = ctx.runtime(record.hostConfig.runtime);
+    for (const stale of [bundle.exit, bundle.socket, bundle.pidfile]) fs.rmSync(stale, { force: true });
+
+    const rootfs = await ctx.storage.mount(record.id);
+    let cgroup: Cgroup | undefined;
+    try {
+      const user = resolveUser(rootfs, record.config.user);
+      const env = defaultEnv(record.config.env, user, record.config.hostname);
+      checkCommand(rootfs, record, env);
+      const cgroupsPath = cgroupFor(record.id);
+      if (runtime.name === 'native') cgroup = createCgroup(record.id, limitsOf(record));
+      const spec = buildOciSpec({
+        id: record.id,
+        rootfs,
+        args: [record.path, ...record.args],
+        env,
+        cwd: record.config.workingDir || '/',
+        hostname: record.config.hostname,
+        user,
+        tty: record.config.tty,
+        consoleSize: options.consoleSize,
+        network: record.hostConfig.networkMode,
+        mounts: record.hostConfig.binds.map(validateBind),
+        cgroupsPath: cgroupsPath.ociPath,
+        limits: limitsOf(record),
+      });
+      for (const bind of record.hostConfig.binds.map(validateBind)) fs.mkdirSync(bind.source, { recursive: true });
+      writeJsonAtomic(bundle.configJson, spec);
+      const started = await runtime.start(bundle, {
+        waitAttach: options.attach ?? false,
+        stdin: record.config.openStdin,
+        stdinOnce: options.stdinOnce ?? false,
+        cgroupProcs: cgroup?.procsFiles ?? [],
+        exitCommand: options.attach ? undefined : ctx.exitCommand(record.id),
+      });
+      record = {
+        ...record,
+        state: {
+          ...record.state,
+          status: 'running',
+          pid: started.pid,
+          monitorPid: started.monitorPid,
+          exitCode: 0,
+          error: '',
+          oomKilled: false,
+          startedAt: new Date().toISOString(),
+        },
+      };
+      writeRecord(ctx.paths.containers, record);
+      return record;
+    } catch (error) {
+      if (cgroup) await removeCgroup(cgroup).catch(() => undefined);
+      await ctx.storage.unmount(record.id).catch(() => undefined);
+      const exitCode = error instanceof BerthError && error.exitCode !== 125 ? error.exitCode : record.state.exitCode;
+      writeRecord(ctx.paths.containers, { ...record, state: { ...record.state, exitCode, error: (error as Error).message } });
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,21 @@
+// What every engine operation needs, built once per Engine.  Container and
+// image modules take this instead of reaching for globals, so tests can build
+// an engine on any state root.
+import type { Paths } from './paths.js';
+import type { Lock } from './lock.js';
+import type { StorageDriver } from './storage/driver.js';
+import type { LayerStore } from './layers.js';
+import type { Runtime, RuntimeName } from './runtime/driver.js';
+import type { ImageStore } from './store/images.js';
+
+export interface EngineContext {
+  readonly paths: Paths;
+  readonly lock: Lock;
+  readonly images: ImageStore;
+  readonly storage: StorageDriver;
+  readonly layers: LayerStore;
+  readonly defaultRuntime: RuntimeName;
+  runtime(name: RuntimeName): Runtime;
+  /** argv the monitor runs when a detached container exits, so it cleans itself up with no daemon */
+  exitCommand(id: string): string[];
+}

@@ -1,0 +1,450 @@
+// The engine's API: what the CLI, the lab and the benchmarks call.  One
+// Engine per state root; every method is a short transaction on the state on
+// disk (daemonless: see DESIGN.md), taking the global lock where it changes
+// shared state.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { BerthError } from './errors.js';
+import { readJson, writeJsonAtomic } from './fs-atomic.js';
+import { Lock } from './lock.js';
+import { statePaths, type Paths } from './paths.js';
+import { PACKAGE_ROOT } from './sys.js';
+import { LayerStore } from './layers.js';
+import type { EngineContext } from './context.js';
+import { createDriver } from './storage/index.js';
+import type { DriverName, StorageDriver } from './storage/driver.js';
+import { RUNTIME_NAMES, type Runtime, type RuntimeName } from './runtime/driver.js';
+import { nativeRuntime } from './runtime/native.js';
+import { makeRuncRuntime } from './runtime/runc.js';
+import { ImageStore, type Image } from './store/images.js';
+import { ensureBaseImage } from './hub/index.js';
+import { createContainer, type CreateOptions } from './containers/create.js';
+import { startContainer, type StartContainerOptions } from './containers/start.js';
+import { stopContainer, killContainer } from './containers/stop.js';
+import { removeContainer, type RemoveOptions } from './containers/remove.js';
+import { refresh, reconcileAll, readExit } from './containers/reconcile.js';
+import { findContainer } from './containers/lookup.js';
+import { bundleFiles, listRecords, type ContainerRecord } from './containers/record.js';
+import { waitForExit } from './containers/wait.js';
+import { connectAttach, pump } from './containers/attach.js';
+import { readLogs, type LogOptions } from './containers/logs.js';
+import { execInContainer, type ExecContainerOptions } from './containers/exec.js';
+import { topContainer } from './containers/top.js';
+import { commitContainer, type CommitOptions } from './containers/commit.js';
+import type { Change } from './storage/driver.js';
+import { copyIn, copyOut } from './containers/cp.js';
+import { packDirectory } from './archive/index.js';
+import { importTarball, type ImportOptions } from './store/import.js';
+import { chainIds } from './layers.js';
+import { normalizeReference, isReference } from './store/reference.js';
+import { cgroupVersion } from './runtime/cgroups.js';
+import { conflict } from './errors.js';
+import os from 'node:os';
+import { PassThrough, Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+
+export interface RunResult {
+  readonly id: string;
+  readonly exitCode: number;
+  readonly error: string;
+  readonly oomKilled: boolean;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RemovedImageReport {
+  readonly untagged: string[];
+  readonly deleted: string[];
+}
+
+export interface DiskUsage {
+  readonly images: { total: number; active: number; size: number; reclaimable: number };
+  readonly containers: { total: number; active: number; size: number; reclaimable: number };
+}
+
+export interface EngineOptions {
+  /** state root; default $BERTH_ROOT or /var/lib/berth */
+  readonly root?: string;
+  /** storage driver; default: the one this root was set up with, else overlay */
+  readonly storageDriver?: DriverName;
+  readonly runtime?: RuntimeName;
+}
+
+interface EngineSettings {
+  storageDriver: DriverName;
+}
+
+/** berth needs root for namespaces, mounts and cgroups: say so before anything fails half-way. */
+export function requireRoot(): void {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    throw new BerthError('permission', 'berth needs root: namespaces, mounts and cgroups are root-only. Run it with sudo.');
+  }
+}
+
+export class Engine {
+  private constructor(private readonly ctx: EngineContext) {}
+
+  static async open(options: EngineOptions = {}): Promise<Engine> {
+    requireRoot();
+    const paths = statePaths(options.root);
+    for (const dir of [paths.root, paths.blobs, paths.containers, paths.storage, paths.tmp]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const settings = readJson<EngineSettings | undefined>(paths.config, undefined);
+    const storageDriver = options.storageDriver ?? settings?.storageDriver ?? 'overlay';
+    if (!settings) writeJsonAtomic(paths.config, { storageDriver } satisfies EngineSettings);
+    const storage: StorageDriver = createDriver(storageDriver, paths);
+    await storage.init();
+    const images = new ImageStore(paths);
+    const runc = makeRuncRuntime(paths.root);
+    const runtimes: Record<RuntimeName, Runtime> = { native: nativeRuntime, runc };
+    const lock = new Lock(paths.lock);
+    const ctx: EngineContext = {
+      paths,
+      lock,
+      images,
+      storage,
+      layers: new LayerStore(paths.storage, storage, (digest) => fs.createReadStream(images.blobs.path(digest))),
+      defaultRuntime: options.runtime ?? 'native',
+      runtime: (name) => {
+        if (!RUNTIME_NAMES.includes(name)) throw new BerthError('invalid', `unknown runtime "${name}": use ${RUNTIME_NAMES.join(' or ')}`);
+        return runtimes[name];
+      },
+      exitCommand: (id) => [process.execPath, path.join(PACKAGE_ROOT, 'bin', 'berth.js'), '--root', paths.root, '--storage-driver', storage.name, 'system', 'reconcile', id],
+    };
+    const engine = new Engine(ctx);
+    await lock.with(() => reconcileAll(ctx));
+    return engine;
+  }
+
+  get paths(): Paths {
+    return this.ctx.paths;
+  }
+  get storageDriver(): DriverName {
+    return this.ctx.storage.name;
+  }
+  get imageStore(): ImageStore {
+    return this.ctx.images;
+  }
+
+  // ---- images -------------------------------------------------------------
+
+  listImages(): Image[] {
+    return this.ctx.images.list();
+  }
+
+  /** Makes sure an image is present: local, or from the lab's hub (base images). */
+  async pull(name: string, onProgress?: (line: string) => void): Promise<Image> {
+    return this.ctx.lock.with(() => ensureBaseImage(this.ctx.images, name, onProgress));
+  }
+
+  /** The image if present, else pulled, as `run` does ("Unable to find image ... locally"). */
+  async imageForRun(name: string, onProgress?: (line: string) => void): Promise<Image> {
+    const found = this.ctx.images.find(name);
+    if (found) return found;
+    onProgress?.(`Unable to find image '${name.includes(':') || name.includes('@') ? name : `${name}:latest`}' locally`);
+    return this.pull(name, onProgress);
+  }
+
+  // ---- containers ---------------------------------------------------------
+
+  async create(options: CreateOptions, onProgress?: (line: string) => void): Promise<ContainerRecord> {
+    await this.imageForRun(options.image, onProgress);
+    return createContainer(this.ctx, options, onProgress);
+  }
+
+  async start(ref: string, options?: StartContainerOptions): Promise<ContainerRecord> {
+    return startContainer(this.ctx, ref, options);
+  }
+
+  /**
+   * create + start + wait, collecting the output: what `run` does without a
+   * terminal, for the lab's checks and the benchmarks.
+   */
+  async run(options: CreateOptions, io: { stdin?: string | Buffer; onProgress?: (line: string) => void } = {}): Promise<RunResult> {
+    const created = await this.create({ ...options, interactive: options.interactive ?? io.stdin !== undefined }, io.onProgress);
+    await this.start(created.id, { attach: true, stdinOnce: io.stdin !== undefined });
+    const socket = await connectAttach(bundleFiles(this.ctx.paths.containers, created.id).socket);
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    const collector = (into: Buffer[]) => new Writable({ write(chunk, _e, done) { into.push(chunk); done(); } });
+    const streams = { stdout: collector(stdout), stderr: collector(stderr), tty: options.tty ?? false };
+    const pumping = pump(socket, streams);
+    if (io.stdin !== undefined) socket.end(io.stdin);
+    await pumping;
+    const finished = await this.wait(created.id);
+    return { id: created.id, exitCode: finished.state.exitCode, error: finished.state.error, oomKilled: finished.state.oomKilled, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() };
+  }
+
+  /** Attach socket of a running container (see containers/attach.ts to pump it). */
+  async attach(ref: string) {
+    const record = await this.inspect(ref);
+    if (record.state.status !== 'running') throw new BerthError('conflict', 'You cannot attach to a stopped container, start it first');
+    return { record, socket: await connectAttach(bundleFiles(this.ctx.paths.containers, record.id).socket) };
+  }
+
+  /** Waits for the container to exit and returns its finished record (removed already if --rm). */
+  async wait(ref: string): Promise<ContainerRecord> {
+    const record = await this.inspect(ref);
+    if (record.state.status === 'running') {
+      await waitForExit(bundleFiles(this.ctx.paths.containers, record.id), record.state.monitorPid);
+    }
+    return this.ctx.lock.with(async () => {
+      try {
+        return await refresh(this.ctx, findContainer(this.ctx.paths.containers, record.id));
+      } catch (error) {
+        // removed by --rm meanwhile: report the exit it recorded
+        const exit = readExit(bundleFiles(this.ctx.paths.containers, record.id).exit);
+        if (exit) return { ...record, state: { ...record.state, status: 'exited', exitCode: exit.exitCode, error: exit.error } };
+        throw error;
+      }
+    });
+  }
+
+  async stop(ref: string, timeoutSeconds?: number): Promise<ContainerRecord> {
+    return stopContainer(this.ctx, ref, timeoutSeconds);
+  }
+
+  async kill(ref: string, signal?: NodeJS.Signals | number): Promise<ContainerRecord> {
+    return killContainer(this.ctx, ref, signal);
+  }
+
+  async restart(ref: string, timeoutSeconds?: number): Promise<ContainerRecord> {
+    const stopped = await this.stop(ref, timeoutSeconds);
+    return this.start(stopped.id);
+  }
+
+  async remove(ref: string, options?: RemoveOptions): Promise<void> {
+    const record = await this.ctx.lock.with(async () => findContainer(this.ctx.paths.containers, ref));
+    await removeContainer(this.ctx, record, options);
+  }
+
+  /** Containers, newest first, refreshed against the kernel. */
+  async list(): Promise<ContainerRecord[]> {
+    return this.ctx.lock.with(async () => {
+      const records = [];
+      for (const record of listRecords(this.ctx.paths.containers)) records.push(await refresh(this.ctx, record));
+      return records.filter((r) => fs.existsSync(bundleFiles(this.ctx.paths.containers, r.id).dir)).sort((a, b) => b.created.localeCompare(a.created));
+    });
+  }
+
+  async inspect(ref: string): Promise<ContainerRecord> {
+    return this.ctx.lock.with(async () => refresh(this.ctx, findContainer(this.ctx.paths.containers, ref)));
+  }
+
+  logs(record: ContainerRecord, options: Omit<LogOptions, 'running'> = {}) {
+    const bundle = bundleFiles(this.ctx.paths.containers, record.id);
+    return readLogs(bundle.log, { ...options, running: () => !fs.existsSync(bundle.exit) && record.state.status === 'running' });
+  }
+
+  async exec(ref: string, options: ExecContainerOptions) {
+    return execInContainer(this.ctx, ref, options);
+  }
+
+  async top(ref: string, psArgs?: string) {
+    return topContainer(this.ctx, ref, psArgs);
+  }
+
+  async diff(ref: string): Promise<Change[]> {
+    const record = await this.inspect(ref);
+    return this.ctx.storage.changes(record.id);
+  }
+
+  async commit(ref: string, options?: CommitOptions): Promise<Image> {
+    return commitContainer(this.ctx, ref, options);
+  }
+
+  // ---- images (more) ------------------------------------------------------
+
+  async tag(source: string, target: string): Promise<Image> {
+    return this.ctx.lock.with(() => this.ctx.images.tag(source, target));
+  }
+
+  history(name: string) {
+    return this.ctx.images.history(name);
+  }
+
+  inspectImage(name: string) {
+    return this.ctx.images.inspect(name);
+  }
+
+  /**
+   * Docker's rmi: a tag of an image with other tags is only untagged; an
+   * image a container uses needs -f (and a running one's cannot be forced).
+   */
+  async removeImage(name: string, force = false): Promise<RemovedImageReport> {
+    return this.ctx.lock.with(async () => {
+      const image = this.ctx.images.resolve(name);
+      const byTag = isReference(name) && image.tags.includes(normalizeReference(name));
+      if (byTag && image.tags.length > 1) {
+        this.ctx.images.untag(name);
+        return { untagged: [normalizeReference(name)], deleted: [] };
+      }
+      const users = [];
+      for (const record of listRecords(this.ctx.paths.containers)) if (record.image === image.id) users.push(await refresh(this.ctx, record));
+      const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
+      const running = users.find((u) => u.state.status === 'running');
+      if (running && force) throw conflict(`conflict: unable to delete ${short(image.id)} (cannot be forced) - image is being used by running container ${short(running.id)}`);
+      if (users.length && !force) {
+        throw conflict(byTag
+          ? `conflict: unable to remove repository reference "${name}" (must force) - container ${short(users[0]!.id)} is using its referenced image ${short(image.id)}`
+          : `conflict: unable to delete ${short(image.id)} (must be forced) - image is being used by stopped container ${short(users[0]!.id)}`);
+      }
+      if (!byTag && image.tags.length > 1 && !force) {
+        throw conflict(`conflict: unable to delete ${short(image.id)} (must be forced) - image is referenced in multiple repositories`);
+      }
+      const removed = this.ctx.images.remove(image);
+      await this.pruneLayers();
+      return { untagged: removed.untagged, deleted: removed.deleted };
+    });
+  }
+
+  /** Unpacked layers no image needs any more. Holding the lock. */
+  private async pruneLayers(): Promise<number> {
+    const keep = new Set<string>();
+    for (const image of this.ctx.images.list()) for (const c of chainIds(this.ctx.images.layers(image).map((l) => l.diffId))) keep.add(c);
+    const containers = new Set(listRecords(this.ctx.paths.containers).map((r) => r.id));
+    return this.ctx.layers.prune(keep, containers);
+  }
+
+  async importImage(tarball: Readable, options: ImportOptions = {}): Promise<Image> {
+    return this.ctx.lock.with(() => importTarball(this.ctx.images, tarball, options));
+  }
+
+  /** A tar of the container's filesystem (without volumes), for `export`. */
+  async exportContainer(ref: string): Promise<Readable> {
+    const record = await this.inspect(ref);
+    const rootfs = await this.ctx.storage.mount(record.id);
+    const out = new PassThrough();
+    const tar = packDirectory(rootfs);
+    tar.pipe(out);
+    tar.on('error', (error) => out.destroy(error));
+    void finished(out).catch(() => undefined).finally(() => this.releaseRootfs(record.id));
+    return out;
+  }
+
+  /** `cp`: one side is "container:path". */
+  async copy(source: string, destination: string): Promise<void> {
+    const split = (arg: string) => {
+      const match = /^([^/:][^:]*):(.*)$/.exec(arg);
+      return match ? { container: match[1]!, path: match[2] || '/' } : undefined;
+    };
+    const from = split(source);
+    const to = split(destination);
+    if (!!from === !!to) throw new BerthError('invalid', 'copying between containers or between host paths is not supported: name a container on one side, as container:path');
+    const ref = (from ?? to)!.container;
+    const record = await this.inspect(ref);
+    const rootfs = await this.ctx.storage.mount(record.id);
+    try {
+      if (from) await copyOut(rootfs, from.path, destination, ref);
+      else await copyIn(rootfs, source, to!.path, ref, this.ctx.paths.tmp);
+    } finally {
+      await this.releaseRootfs(record.id);
+    }
+  }
+
+  /** Unmounts a container's rootfs that was mounted only for a read (not while it runs). */
+  private async releaseRootfs(id: string): Promise<void> {
+    await this.ctx.lock.with(async () => {
+      const now = listRecords(this.ctx.paths.containers).find((r) => r.id === id);
+      if (now && now.state.status !== 'running') await this.ctx.storage.unmount(id);
+    });
+  }
+
+  // ---- system -------------------------------------------------------------
+
+  async info() {
+    const containers = await this.list();
+    return {
+      containers: containers.length,
+      running: containers.filter((c) => c.state.status === 'running').length,
+      stopped: containers.filter((c) => c.state.status !== 'running').length,
+      images: this.ctx.images.list().length,
+      storageDriver: this.ctx.storage.name,
+      runtimes: RUNTIME_NAMES,
+      defaultRuntime: this.ctx.defaultRuntime,
+      cgroupVersion: cgroupVersion(),
+      kernel: os.release(),
+      operatingSystem: readOsName(),
+      architecture: os.machine(),
+      cpus: os.availableParallelism(),
+      memory: os.totalmem(),
+      rootDir: this.ctx.paths.root,
+    };
+  }
+
+  async diskUsage(): Promise<DiskUsage> {
+    const containers = await this.list();
+    const images = this.ctx.images.list();
+    const used = new Set(containers.map((c) => c.image));
+    let containerSize = 0;
+    let reclaimableContainers = 0;
+    for (const c of containers) {
+      const size = await this.ctx.storage.size(c.id).catch(() => 0);
+      containerSize += size;
+      if (c.state.status !== 'running') reclaimableContainers += size;
+    }
+    const imageSize = images.reduce((sum, i) => sum + i.size, 0);
+    const reclaimableImages = images.filter((i) => !used.has(i.id)).reduce((sum, i) => sum + i.size, 0);
+    return {
+      images: { total: images.length, active: images.filter((i) => used.has(i.id)).length, size: imageSize, reclaimable: reclaimableImages },
+      containers: { total: containers.length, active: containers.filter((c) => c.state.status === 'running').length, size: containerSize, reclaimable: reclaimableContainers },
+    };
+  }
+
+  /** Removes stopped containers, then dangling images (all unused ones with `all`). */
+  async prune(all = false): Promise<{ containers: string[]; images: RemovedImageReport; reclaimed: number }> {
+    const before = await this.diskUsage();
+    const containers: string[] = [];
+    for (const record of await this.list()) {
+      if (record.state.status === 'running') continue;
+      await this.remove(record.id, { force: true });
+      containers.push(record.id);
+    }
+    const untagged: string[] = [];
+    const deleted: string[] = [];
+    await this.ctx.lock.with(async () => {
+      const used = new Set(listRecords(this.ctx.paths.containers).map((r) => r.image));
+      for (const image of this.ctx.images.list()) {
+        if (used.has(image.id) || (!all && image.tags.length > 0)) continue;
+        const removed = this.ctx.images.remove(image);
+        untagged.push(...removed.untagged);
+        deleted.push(...removed.deleted);
+      }
+      await this.pruneLayers();
+    });
+    const after = await this.diskUsage();
+    const reclaimed = Math.max(0, before.images.size + before.containers.size - after.images.size - after.containers.size);
+    return { containers, images: { untagged, deleted }, reclaimed };
+  }
+
+  /** Finishes a container whose monitor exited (the monitor's exit command calls this). */
+  async reconcile(ref?: string): Promise<void> {
+    await this.ctx.lock.with(async () => {
+      if (!ref) return reconcileAll(this.ctx);
+      try {
+        await refresh(this.ctx, findContainer(this.ctx.paths.containers, ref));
+      } catch (error) {
+        if (!(error instanceof BerthError && error.kind === 'not-found')) throw error;
+      }
+    });
+  }
+
+  /** For tests and `system prune`: release what the storage driver holds for itself. */
+  async shutdown(): Promise<void> {
+    await this.ctx.storage.shutdown();
+  }
+
+  get context(): EngineContext {
+    return this.ctx;
+  }
+}
+
+function readOsName(): string {
+  try {
+    return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(fs.readFileSync('/etc/os-release', 'utf8'))?.[1] ?? os.type();
+  } catch {
+    return os.type();
+  }
+}
+
+export type { Readable };

@@ -1,0 +1,122 @@
+// The native runtime: berth's own C init (native/monitor/init.c).  It reads
+// the same OCI config.json runc would and turns it into the monitor's spec
+// records, so every decision (mounts, devices, capabilities, user) is made
+// here in TypeScript and the C only carries it out.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { KEY, SEP, type Namespace } from './protocol.js';
+import { EXEC_BIN, MONITOR_BIN, startMonitor } from './monitor-process.js';
+import { capabilityNumber, mountFlags, DEFAULT_DEV_SYMLINKS } from './oci-spec.js';
+import { BerthError } from '../errors.js';
+import type { BundleFiles, ExecOptions, Runtime, StartOptions, Started } from './driver.js';
+
+/** The parts of an OCI runtime config.json the native runtime reads. */
+interface OciConfig {
+  root: { path: string };
+  hostname?: string;
+  process: {
+    terminal?: boolean;
+    consoleSize?: { height: number; width: number };
+    user: { uid: number; gid: number; additionalGids?: number[] };
+    args: string[];
+    env?: string[];
+    cwd: string;
+    capabilities?: { bounding?: string[] };
+    noNewPrivileges?: boolean;
+  };
+  mounts?: Array<{ destination: string; type?: string; source?: string; options?: string[] }>;
+  linux?: {
+    namespaces?: Array<{ type: string; path?: string }>;
+    devices?: Array<{ path: string; type: string; major: number; minor: number; fileMode?: number }>;
+    maskedPaths?: string[];
+    readonlyPaths?: string[];
+  };
+}
+
+const NAMESPACES: Record<string, Namespace> = { pid: 'pid', mount: 'mount', uts: 'uts', ipc: 'ipc', network: 'net', cgroup: 'cgroup' };
+
+type SpecRecord = readonly [string, string | number];
+
+/** config.json + start options -> the monitor's spec records (protocol.h). */
+export function nativeSpecRecords(config: OciConfig, bundle: BundleFiles, options: StartOptions): SpecRecord[] {
+  const records: SpecRecord[] = [[KEY.MODE, 'native'], [KEY.ROOTFS, config.root.path]];
+  const p = config.process;
+  for (const arg of p.args) records.push([KEY.ARG, arg]);
+  for (const env of p.env ?? []) records.push([KEY.ENV, env]);
+  records.push([KEY.CWD, p.cwd || '/']);
+  if (config.hostname) records.push([KEY.HOSTNAME, config.hostname]);
+  let newNet = false;
+  for (const ns of config.linux?.namespaces ?? []) {
+    if (ns.path) throw new BerthError('invalid', `the native runtime cannot join an existing ${ns.type} namespace yet`);
+    const name = NAMESPACES[ns.type];
+    if (!name) throw new BerthError('invalid', `unknown namespace type in config.json: ${ns.type}`);
+    if (name === 'net') newNet = true;
+    records.push([KEY.NAMESPACE, name]);
+  }
+  for (const procs of options.cgroupProcs) records.push([KEY.CGROUP, procs]);
+  for (const m of config.mounts ?? []) {
+    const { flags, data } = mountFlags(m.options ?? []);
+    const type = m.type === 'bind' ? '' : m.type ?? '';
+    records.push([KEY.MOUNT, [m.source ?? 'none', m.destination, type, flags, data].join(SEP)]);
+  }
+  for (const d of config.linux?.devices ?? []) {
+    records.push([KEY.DEVICE, [d.path, d.type, d.major, d.minor, (d.fileMode ?? 0o666).toString(8)].join(SEP)]);
+  }
+  for (const { target, path } of DEFAULT_DEV_SYMLINKS) records.push([KEY.SYMLINK, `${target}${SEP}${path}`]);
+  for (const masked of config.linux?.maskedPaths ?? []) records.push([KEY.MASKED, masked]);
+  for (const ro of config.linux?.readonlyPaths ?? []) records.push([KEY.READONLY, ro]);
+  records.push([KEY.UID, p.user.uid], [KEY.GID, p.user.gid]);
+  for (const gid of p.user.additionalGids ?? []) records.push([KEY.GROUP, gid]);
+  for (const cap of p.capabilities?.bounding ?? []) records.push([KEY.CAP, capabilityNumber(cap)]);
+  records.push([KEY.NO_NEW_PRIVS, p.noNewPrivileges ? 1 : 0], [KEY.LOOPBACK_UP, newNet ? 1 : 0]);
+  records.push([KEY.TTY, p.terminal ? 1 : 0]);
+  if (p.terminal && p.consoleSize) records.push([KEY.TTY_ROWS, p.consoleSize.height], [KEY.TTY_COLS, p.consoleSize.width]);
+  records.push(...monitorRecords(bundle, options));
+  return records;
+}
+
+/** The records every runtime gives the monitor: stdio, log, socket, exit. */
+export function monitorRecords(bundle: BundleFiles, options: StartOptions): SpecRecord[] {
+  const records: SpecRecord[] = [
+    [KEY.STDIN, options.stdin ? 1 : 0],
+    [KEY.STDIN_ONCE, options.stdinOnce ? 1 : 0],
+    [KEY.WAIT_ATTACH, options.waitAttach ? 1 : 0],
+    [KEY.LOG, bundle.log],
+    [KEY.SOCKET, bundle.socket],
+    [KEY.EXIT, bundle.exit],
+    [KEY.PIDFILE, bundle.pidfile],
+  ];
+  for (const arg of options.exitCommand ?? []) records.push([KEY.EXIT_CMD, arg]);
+  return records;
+}
+
+export const nativeRuntime: Runtime = {
+  name: 'native',
+  check() {
+    if (!fs.existsSync(MONITOR_BIN) || !fs.existsSync(EXEC_BIN)) {
+      throw new BerthError('permission', `the native runtime is not built (${MONITOR_BIN} is missing): run npm run build`);
+    }
+  },
+  async start(bundle: BundleFiles, options: StartOptions): Promise<Started> {
+    const config = JSON.parse(fs.readFileSync(bundle.configJson, 'utf8')) as OciConfig;
+    return startMonitor(bundle.dir, nativeSpecRecords(config, bundle, options));
+  },
+  async kill(_bundle: BundleFiles, pid: number, signal: NodeJS.Signals | number) {
+    try {
+      process.kill(pid, signal);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  },
+  exec(_bundle: BundleFiles, pid: number, o: ExecOptions): ChildProcess {
+    const args = ['--pid', String(pid), '--ns', 'pid,mount,uts,ipc,net,cgroup', '--uid', String(o.uid), '--gid', String(o.gid), '--cwd', o.cwd];
+    for (const gid of o.additionalGids) args.push('--group', String(gid));
+    for (const procs of o.cgroupProcs) args.push('--cgroup', procs);
+    for (const env of o.env) args.push('--env', env);
+    for (const cap of o.capabilities) args.push('--cap', String(cap));
+    if (o.noNewPrivileges) args.push('--no-new-privs');
+    args.push('--', ...o.args);
+    return spawn(EXEC_BIN, args, { stdio: o.stdio });
+  },
+  async cleanup() {},
+};

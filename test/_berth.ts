@@ -1,0 +1,47 @@
+// Runs the real `berth` command (bin/berth.js) as a user would, against the
+// test's BERTH_ROOT.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../src/engine/sys.js';
+
+export const BERTH_BIN = path.join(PACKAGE_ROOT, 'bin', 'berth.js');
+
+export interface Result {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function berth(args: readonly string[], options: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BERTH_BIN, ...args], { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`berth ${args.join(' ')} timed out after ${options.timeoutMs ?? 60_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15), stdout, stderr });
+    });
+    if (options.input !== undefined) child.stdin.end(options.input);
+    else child.stdin.end();
+  });
+}
+
+/** berth, asserting success; returns stdout. */
+export async function ok(args: readonly string[], options?: Parameters<typeof berth>[1]): Promise<string> {
+  const result = await berth(args, options);
+  if (result.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** Removes every container of the test's state root (the leftovers check runs after). */
+export async function removeAll(): Promise<void> {
+  const ids = (await ok(['ps', '-aq', '--no-trunc'])).split('\n').filter(Boolean);
+  if (ids.length) await berth(['rm', '-f', ...ids]);
+}

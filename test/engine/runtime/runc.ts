@@ -1,0 +1,3 @@
+import { runtimeConformance } from './_conformance.js';
+
+runtimeConformance('runc');
