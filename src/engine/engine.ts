@@ -88,7 +88,7 @@ export class Engine {
   static async open(options: EngineOptions = {}): Promise<Engine> {
     requireRoot();
     const paths = statePaths(options.root);
-    for (const dir of [paths.root, paths.blobs, paths.containers, paths.storage, paths.tmp]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const dir of [paths.root, paths.blobs, paths.containers, paths.storage, paths.tmp, paths.sockets]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const settings = readJson<EngineSettings | undefined>(paths.config, undefined);
     const storageDriver = options.storageDriver ?? settings?.storageDriver ?? 'overlay';
     if (!settings) writeJsonAtomic(paths.config, { storageDriver } satisfies EngineSettings);
@@ -185,17 +185,17 @@ export class Engine {
   /** Waits for the container to exit and returns its finished record (removed already if --rm). */
   async wait(ref: string): Promise<ContainerRecord> {
     const record = await this.inspect(ref);
-    if (record.state.status === 'running') {
-      await waitForExit(bundleFiles(this.ctx.paths.containers, record.id), record.state.monitorPid);
-    }
+    if (record.state.status !== 'running') return record;
+    const bundle = bundleFiles(this.ctx.paths.containers, record.id);
+    await waitForExit(bundle, record.state.monitorPid);
+    // Read the exit now: with --rm, whoever finishes the container first removes the file.
+    const exit = readExit(bundle.exit);
     return this.ctx.lock.with(async () => {
       try {
         return await refresh(this.ctx, findContainer(this.ctx.paths.containers, record.id));
       } catch (error) {
-        // removed by --rm meanwhile: report the exit it recorded
-        const exit = readExit(bundleFiles(this.ctx.paths.containers, record.id).exit);
-        if (exit) return { ...record, state: { ...record.state, status: 'exited', exitCode: exit.exitCode, error: exit.error } };
-        throw error;
+        if (!exit) throw error;
+        return { ...record, state: { ...record.state, status: 'exited' as const, exitCode: exit.exitCode, error: exit.error, finishedAt: exit.finishedAt } };
       }
     });
   }

@@ -1,6 +1,9 @@
 // Where berth keeps its state.  Everything lives under one root
 // (default /var/lib/berth, or BERTH_ROOT) so a test can use a temporary one
 // and `rm -rf` it afterwards.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export interface Paths {
@@ -21,6 +24,12 @@ export interface Paths {
   readonly lock: string;
   /** engine settings chosen at first use (storage driver, runtime) */
   readonly config: string;
+  /**
+   * attach sockets.  A unix socket path must fit 108 bytes, which a state root
+   * plus a 64-character id does not, so they live in a short directory under
+   * /run (a tmpfs: sockets die with the boot, as containers do), one per root.
+   */
+  readonly sockets: string;
 }
 
 export function statePaths(root = process.env.BERTH_ROOT || '/var/lib/berth'): Paths {
@@ -35,5 +44,6 @@ export function statePaths(root = process.env.BERTH_ROOT || '/var/lib/berth'): P
     tmp: path.join(abs, 'tmp'),
     lock: path.join(abs, 'lock'),
     config: path.join(abs, 'config.json'),
+    sockets: path.join(fs.existsSync('/run') ? '/run/berth' : path.join(os.tmpdir(), 'berth-run'), crypto.createHash('sha256').update(abs).digest('hex').slice(0, 16)),
   };
 }

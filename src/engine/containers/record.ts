@@ -4,8 +4,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readJson, writeJsonAtomic } from '../fs-atomic.js';
+import { statePaths } from '../paths.js';
 import type { DriverName } from '../storage/driver.js';
 import type { BundleFiles, RuntimeName } from '../runtime/driver.js';
+
+/** The sockets dir of the state root that holds `containersDir` (see Paths.sockets). */
+function socketsFor(containersDir: string): string {
+  return statePaths(path.dirname(containersDir)).sockets;
+}
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -71,14 +77,15 @@ export function containerDir(containersDir: string, id: string): string {
   return path.join(containersDir, id);
 }
 
-export function bundleFiles(containersDir: string, id: string): BundleFiles {
+/** Where a container's runtime files live; `socketsDir` is Paths.sockets. */
+export function bundleFiles(containersDir: string, id: string, socketsDir = socketsFor(containersDir)): BundleFiles {
   const dir = containerDir(containersDir, id);
   return {
     id,
     dir,
     configJson: path.join(dir, 'config.json'),
     log: path.join(dir, `${id}-json.log`),
-    socket: path.join(dir, 'attach.sock'),
+    socket: path.join(socketsDir, `${id}.sock`),
     exit: path.join(dir, 'exit.json'),
     pidfile: path.join(dir, 'monitor.pid'),
   };

@@ -29,6 +29,8 @@ export async function removeContainer(ctx: EngineContext, record: ContainerRecor
     deleteRecord(ctx.paths.containers, current.id);
     await removeCgroup(cgroupFor(current.id)).catch(() => undefined);
     await ctx.storage.remove(current.id);
-    fs.rmSync(bundleFiles(ctx.paths.containers, current.id).dir, { recursive: true, force: true });
+    const bundle = bundleFiles(ctx.paths.containers, current.id);
+    fs.rmSync(bundle.socket, { force: true });
+    fs.rmSync(bundle.dir, { recursive: true, force: true });
   });
 }
