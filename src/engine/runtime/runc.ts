@@ -4,7 +4,9 @@
 // and the exit file work exactly as with the native runtime.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
+import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KEY } from './protocol.js';
 import { startMonitor } from './monitor-process.js';
 import { monitorRecords } from './native.js';
@@ -18,6 +20,28 @@ function runcBinary(): string | undefined {
     if (spawnSync(candidate, ['--version']).status === 0) return candidate;
   }
   return undefined;
+}
+
+/** Polls `runc state` until the container runs; returns its init pid (undefined if it exited first). */
+async function waitForRunning(runc: string, root: string, id: string, monitorPid: number, dir: string): Promise<number | undefined> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    try {
+      const { stdout } = await run(runc, ['--root', root, 'state', id]);
+      const state = JSON.parse(stdout) as { status: string; pid: number };
+      if (state.status === 'running') return state.pid;
+      if (state.status === 'stopped') return undefined;
+    } catch {
+      // not created yet
+    }
+    try {
+      if (!fs.readFileSync(`/proc/${monitorPid}/cmdline`, 'utf8').includes(dir)) return undefined;
+    } catch {
+      return undefined; // the monitor is gone: runc failed, the exit file says why
+    }
+    await sleep(5);
+  }
+  throw new BerthError('internal', `runc did not start container ${id} within 10 seconds`);
 }
 
 export function makeRuncRuntime(stateRoot: string): Runtime {
@@ -34,7 +58,13 @@ export function makeRuncRuntime(stateRoot: string): Runtime {
       const records: Array<readonly [string, string | number]> = [[KEY.MODE, 'command']];
       for (const arg of [bin()!, '--root', root, 'run', '--keep', '--bundle', bundle.dir, bundle.id]) records.push([KEY.ARG, arg]);
       records.push(...monitorRecords(bundle, options));
-      return startMonitor(bundle.dir, records);
+      const started = await startMonitor(bundle.dir, records);
+      // The monitor is up once runc is forked, but runc needs a moment more to
+      // create the container; commands issued right after (exec, kill) must
+      // find it.  A foreground run holds runc until it attaches: no wait then.
+      if (options.waitAttach) return started;
+      const pid = await waitForRunning(bin()!, root, bundle.id, started.monitorPid, bundle.dir);
+      return { ...started, pid: pid ?? started.pid };
     },
     async kill(bundle: BundleFiles, _pid: number, signal: NodeJS.Signals | number) {
       const name = typeof signal === 'number' ? String(signal) : signal.replace(/^SIG/, '');
@@ -47,7 +77,7 @@ export function makeRuncRuntime(stateRoot: string): Runtime {
     },
     exec(bundle: BundleFiles, _pid: number, o: ExecOptions): ChildProcess {
       const args = ['--root', root, 'exec', '--user', `${o.uid}:${o.gid}`, '--cwd', o.cwd];
-      if (o.additionalGids.length) args.push('--additional-gids', o.additionalGids.join(','));
+      for (const gid of o.additionalGids) args.push('--additional-gids', String(gid));
       for (const env of o.env) args.push('--env', env);
       if (o.tty) args.push('--tty');
       args.push(bundle.id, ...o.args);
