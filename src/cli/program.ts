@@ -17,7 +17,11 @@ export interface Cli {
   engine(): Promise<Engine>;
 }
 
-/** Commands whose failures use Docker's run codes (125/126/127); every other command fails with 1. */
+/**
+ * Docker's exit codes: a command that could not be found or run in the
+ * container is 127 or 126 whatever the berth command; other failures are 125
+ * for the commands that run containers, 1 for the rest.
+ */
 const RUN_LIKE = new Set(['run', 'create', 'start']);
 
 /** Docker accepts -n=2 for short flags; commander wants -n 2. */
@@ -59,9 +63,13 @@ export function buildProgram(): Cli {
   registerImageCommands(cli);
   registerInspectCommands(cli);
   registerSystemCommands(cli);
+  // Docker-style help: commands listed by name, everything within 80 columns.
+  const help = { helpWidth: 80, sortOptions: false, subcommandTerm: (command: Command) => command.name() };
+  program.configureHelp(help);
   for (const command of program.commands) {
     command.exitOverride();
-    command.configureHelp({ sortOptions: false });
+    command.configureHelp(help);
+    for (const sub of command.commands) sub.configureHelp(help);
   }
   return cli;
 }
@@ -94,6 +102,7 @@ function exitCodeFor(error: unknown, name: string): number {
   }
   if (error instanceof BerthError) {
     process.stderr.write(`${RUN_LIKE.has(name) ? 'berth: ' : ''}Error: ${error.message}\n`);
+    if (error.exitCode === 126 || error.exitCode === 127) return error.exitCode;
     return RUN_LIKE.has(name) ? error.exitCode : 1;
   }
   const message = explainSystemError(error);

@@ -109,7 +109,7 @@ export class Engine {
         if (!RUNTIME_NAMES.includes(name)) throw new BerthError('invalid', `unknown runtime "${name}": use ${RUNTIME_NAMES.join(' or ')}`);
         return runtimes[name];
       },
-      exitCommand: (id) => [process.execPath, path.join(PACKAGE_ROOT, 'bin', 'berth.js'), '--root', paths.root, '--storage-driver', storage.name, 'system', 'reconcile', id],
+      exitCommand: (id) => [process.execPath, '--', path.join(PACKAGE_ROOT, 'bin', 'berth.js'), '--root', paths.root, '--storage-driver', storage.name, 'system', 'reconcile', id],
     };
     const engine = new Engine(ctx);
     await lock.with(() => reconcileAll(ctx));

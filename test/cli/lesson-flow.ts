@@ -41,7 +41,7 @@ flow('run -d prints the id; ps shows it Up; logs has the pings; stop/start/resta
 flow('attach streams a running container; ctrl-p ctrl-q detaches and leaves it running', async () => {
   const id = (await ok(['run', '-d', '-i', 'busybox', 'sh', '-c', 'while read line; do echo "got $line"; done'])).trim();
   // Type a line, give the container a moment to answer, then ctrl-p ctrl-q.
-  const typed = spawnSync('sh', ['-c', `{ printf 'one\\n'; sleep 1; printf '\\020\\021'; sleep 1; } | ${process.execPath} ${BERTH_BIN} attach ${id}`], { encoding: 'utf8', timeout: 15_000 });
+  const typed = spawnSync('sh', ['-c', `{ printf 'one\\n'; sleep 1; printf '\\020\\021'; sleep 1; } | ${process.execPath} -- ${BERTH_BIN} attach ${id}`], { encoding: 'utf8', timeout: 15_000 });
   assert.is(typed.status, 0, typed.stderr);
   assert.match(typed.stdout, /got one/);
   assert.match(await ok(['inspect', '-f', '{{.State.Running}}', id]), /true/);

@@ -42,7 +42,7 @@ crash('kill -9 of a container monitor shows the container as exited, and cleans 
 });
 
 crash('kill -9 of the CLI in the middle of run leaves a state the next command repairs', async () => {
-  const child = spawn(process.execPath, [BERTH_BIN, 'run', '--name', 'interrupted', 'busybox', 'sleep', '60'], { stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--', BERTH_BIN, 'run', '--name', 'interrupted', 'busybox', 'sleep', '60'], { stdio: 'ignore' });
   await eventually(async () => /interrupted/.test(await ok(['ps'])), 10_000, 'the container to run');
   child.kill('SIGKILL');
   await new Promise((r) => child.on('close', r));
