@@ -37,7 +37,7 @@ import { copyIn, copyOut } from './containers/cp.js';
 import { packDirectory } from './archive/index.js';
 import { importTarball, type ImportOptions } from './store/import.js';
 import { chainIds } from './layers.js';
-import { normalizeReference, isReference } from './store/reference.js';
+import { normalizeReference, isReference, parseNormalizedReference } from './store/reference.js';
 import { cgroupVersion } from './runtime/cgroups.js';
 import { conflict } from './errors.js';
 import os from 'node:os';
@@ -139,6 +139,8 @@ export class Engine {
 
   /** The image if present, else pulled, as `run` does ("Unable to find image ... locally"). */
   async imageForRun(name: string, onProgress?: (line: string) => void): Promise<Image> {
+    // A malformed name is an error before any lookup ("Busybox": must be lowercase), as in Docker.
+    if (!/^(sha256:)?[0-9a-f]{1,64}$/.test(name)) parseNormalizedReference(name);
     const found = this.ctx.images.find(name);
     if (found) return found;
     onProgress?.(`Unable to find image '${name.includes(':') || name.includes('@') ? name : `${name}:latest`}' locally`);

@@ -1,0 +1,55 @@
+// Bad input gets a clear error, the right exit code, and changes nothing.
+import { spawnSync } from 'node:child_process';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { BERTH_BIN, berth, ok } from '../_berth.js';
+
+const bad = suite('bad input');
+
+bad.before(async () => {
+  await ok(['pull', 'busybox']);
+});
+
+bad('not root: the error says berth needs root and what to do', () => {
+  const result = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--', BERTH_BIN, 'ps'], { encoding: 'utf8' });
+  assert.is(result.status, 1);
+  assert.match(result.stderr, /berth needs root/);
+  assert.match(result.stderr, /sudo/);
+});
+
+bad('names with .. or capitals, bad flag values: refused, quoted, nothing created', async () => {
+  const before = await ok(['ps', '-aq']);
+  const cases: Array<[string[], RegExp]> = [
+    [['run', '--name', '../../etc', 'busybox', 'true'], /Invalid container name \(\.\.\/\.\.\/etc\)/],
+    [['run', 'Busybox', 'true'], /must be lowercase/],
+    [['run', 'busybox/../x', 'true'], /invalid reference format/],
+    [['run', '-m', 'lots', 'busybox', 'true'], /invalid value "lots" for --memory/],
+    [['run', '-m', '1k', 'busybox', 'true'], /Minimum memory limit allowed is 6MB/],
+    [['run', '--cpus', '99', 'busybox', 'true'], /range of CPUs is from 0.01 to/],
+    [['run', '-v', 'relative:/data', 'busybox', 'true'], /invalid volume specification: 'relative:\/data'/],
+    [['run', '-v', '/tmp:/data:rx', 'busybox', 'true'], /invalid mode: rx/],
+    [['run', '--net', 'wifi', 'busybox', 'true'], /Allowed choices are none, host/],
+  ];
+  for (const [args, pattern] of cases) {
+    const result = await berth(args);
+    assert.is(result.code, 125, `${args.join(' ')}: ${result.stderr}`);
+    assert.match(result.stderr, pattern);
+  }
+  assert.is(await ok(['ps', '-aq']), before, 'no container was created by a refused command');
+});
+
+bad('unknown things: image, container, command', async () => {
+  const image = await berth(['run', 'no-such-image']);
+  assert.is(image.code, 125);
+  assert.match(image.stderr, /No such image: no-such-image/);
+  for (const command of [['stop', 'ghost'], ['rm', 'ghost'], ['logs', 'ghost'], ['inspect', 'ghost'], ['rmi', 'ghost']]) {
+    const result = await berth(command);
+    assert.is(result.code, 1, command.join(' '));
+    assert.match(result.stderr, /No such (container|image|object): ghost/);
+  }
+  const verb = await berth(['frobnicate']);
+  assert.is(verb.code, 125);
+  assert.match(verb.stderr, /unknown command 'frobnicate'/);
+});
+
+bad.run();
