@@ -1,6 +1,7 @@
 // What a test (or a user's `berth rm`) must not leave behind, looked up in the
 // kernel's own tables: mounts under the state root, the cgroup parent's
 // children, and processes started on the state root.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -19,8 +20,17 @@ function cgroupDirs(parent) {
   return dirs;
 }
 
-export function leftovers(root, cgroupParent) {
+/** Where the engine keeps a state root's attach sockets (src/engine/paths.ts). */
+export function socketsDir(root) {
+  const base = fs.existsSync('/run') ? '/run/berth' : path.join(process.env.TMPDIR || '/tmp', 'berth-run');
+  return path.join(base, crypto.createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 16));
+}
+
+export function leftovers(root, cgroupParent, sockets = socketsDir(root)) {
   const found = [];
+  try {
+    for (const name of fs.readdirSync(sockets)) found.push(`socket ${path.join(sockets, name)}`);
+  } catch { /* no sockets dir: nothing left */ }
   const mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
   for (const line of mountinfo) {
     const mountPoint = line.split(' ')[4];

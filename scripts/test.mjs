@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { leftovers, removeCgroupParent } from './leftovers.mjs';
+import { leftovers, removeCgroupParent, socketsDir } from './leftovers.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const testDir = path.join(root, 'dist', 'test');
@@ -20,7 +20,9 @@ function findTests(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) return entry.name === 'fixtures' ? [] : findTests(full);
-    return entry.name.endsWith('.js') && !entry.name.startsWith('_') ? [full] : [];
+    // Only files whose TypeScript source still exists: dist/ may hold stale ones.
+    const source = path.join(root, path.relative(path.join(root, 'dist'), full)).replace(/\.js$/, '.ts');
+    return entry.name.endsWith('.js') && !entry.name.startsWith('_') && fs.existsSync(source) ? [full] : [];
   }).sort();
 }
 
@@ -52,7 +54,7 @@ for (const file of files) {
   passed += ok; skipped += skip;
   let fileFailed = result.code !== 0 || ok + skip < total;
   failed += Math.max(total - ok - skip, result.code !== 0 && total === ok + skip ? 1 : 0);
-  const leaks = leftovers(berthRoot, cgroupParent);
+  const leaks = leftovers(berthRoot, cgroupParent, socketsDir(berthRoot));
   if (leaks.length > 0) {
     console.log(`  ✘ ${name} left things behind:\n    ${leaks.join('\n    ')}`);
     failed += 1;
@@ -60,6 +62,7 @@ for (const file of files) {
   }
   if (fileFailed) failures.push(name);
   removeCgroupParent(cgroupParent);
+  fs.rmSync(socketsDir(berthRoot), { recursive: true, force: true });
   if (leaks.length === 0) fs.rmSync(berthRoot, { recursive: true, force: true });
 }
 console.log(`\n${failures.length ? `failed files: ${failures.join(', ')}\n` : ''}${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   const runs = Number(argument('--runs', '30'));
   const engine = await Engine.open({ storageDriver: argument('--storage-driver', '') as DriverName || undefined });
   await engine.pull('busybox');
-  const work = fs.mkdtempSync(path.join(engine.paths.tmp, 'bench-'));
+  const work = fs.mkdtempSync(path.join(engine.paths.tmp, `bench-${process.pid}-`));
   const { bundle, runc } = await runcBundle(engine, work);
   const runcRoot = path.join(work, 'runc-state');
   const unshare = ['/usr/bin/unshare', '/bin/unshare'].find((p) => fs.existsSync(p));

@@ -47,7 +47,7 @@ export async function copyIn(rootfs: string, hostPath: string, containerPath: st
   }
   if (!name || name === '.' || name === '..') throw invalid(`invalid destination path: ${containerPath}`);
   // Stage the source under its new name so one tar carries it whole.
-  const stage = fs.mkdtempSync(path.join(tmp, 'cp-'));
+  const stage = fs.mkdtempSync(path.join(tmp, `cp-${process.pid}-`));
   try {
     await run('cp', ['-a', '--', source, path.join(stage, name)]);
     if (!stats.isDirectory() && fs.lstatSync(path.join(dir, name), { throwIfNoEntry: false })?.isDirectory()) {

@@ -11,6 +11,7 @@ import type { ExitRecord } from '../runtime/protocol.js';
 import { readCgroup, removeCgroup, cgroupFor, listCgroups } from '../runtime/cgroups.js';
 import { bundleFiles, listRecords, orphanDirs, writeRecord, type ContainerRecord } from './record.js';
 import { removeContainer } from './remove.js';
+import { sweepTmp } from '../tmp-sweep.js';
 
 /** Is `pid` still the monitor of the container in `dir` (and not a reused pid)? */
 export function monitorAlive(pid: number, dir: string): boolean {
@@ -74,8 +75,9 @@ async function finish(ctx: EngineContext, record: ContainerRecord, exit: ExitRec
   return finished;
 }
 
-/** Repairs what a crash can leave: dirs without records, finished containers not yet cleaned, stray cgroups and layers. Holding the lock. */
+/** Repairs what a crash can leave: dirs without records, finished containers not yet cleaned, stray cgroups, work files. Holding the lock. */
 export async function reconcileAll(ctx: EngineContext): Promise<void> {
+  sweepTmp(ctx.paths.tmp);
   for (const id of orphanDirs(ctx.paths.containers)) {
     await removeCgroup(cgroupFor(id)).catch(() => undefined);
     await ctx.storage.remove(id).catch(() => undefined);

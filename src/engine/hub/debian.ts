@@ -12,7 +12,7 @@ import { importTarball } from '../store/import.js';
 import { ociArchitecture } from '../store/oci.js';
 import { hostMirror } from './apt-mirror.js';
 import { runDebootstrap } from './debootstrap.js';
-import { unmountAllUnder } from './mounts.js';
+import { unmountAllUnder } from '../mount-table.js';
 import { packDirectory } from './pack-directory.js';
 
 export const DEBIAN_SUITE = 'bookworm';
@@ -58,7 +58,7 @@ async function buildTarball(paths: Paths, tarball: string, onProgress?: Progress
   const mirror = hostMirror(DEBIAN_SUITE);
   onProgress?.(`building ${DEBIAN_REFERENCE} with debootstrap from ${mirror} (takes a few minutes, once; cached in ${paths.cache})`);
   fs.mkdirSync(paths.tmp, { recursive: true });
-  const target = fs.mkdtempSync(path.join(paths.tmp, 'debootstrap-'));
+  const target = fs.mkdtempSync(path.join(paths.tmp, `debootstrap-${process.pid}-`));
   const partial = `${tarball}.${process.pid}.partial`;
   try {
     await runDebootstrap(target, DEBIAN_SUITE, mirror, onProgress);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BerthError, explainSystemError } from '../errors.js';
 import { FS_MAGIC, sys } from '../sys.js';
-import { isMountPoint } from './mount-table.js';
+import { isMountPoint } from '../mount-table.js';
 import { runCommand } from './run-command.js';
 import { temporaryName } from './temporary-name.js';
 

@@ -9,7 +9,7 @@ import type { Paths } from '../paths.js';
 import type { Change, DriverName, StorageDriver } from './driver.js';
 import { checkCanCreate, checkExists, checkNoChildren } from './layer-checks.js';
 import { isLayerName } from './layer-id.js';
-import { isMountPoint } from './mount-table.js';
+import { isMountPoint } from '../mount-table.js';
 import { bindMount, mountOverlay, unmount } from './overlay-mount.js';
 import { overlayChanges, upperBytes } from './overlay-changes.js';
 import { readParentFile, writeParentFile } from './parent-file.js';

@@ -59,6 +59,35 @@ crash('a crash between create steps leaves an orphan that the next command remov
   assert.not.ok(fs.existsSync(orphan));
 });
 
+crash('work files of a dead process are swept; a live one\'s stay', async () => {
+  const dead = spawn('true');
+  await new Promise((r) => dead.on('close', r));
+  const stale = `${engine.paths.tmp}/blob-${dead.pid}-abc.partial`;
+  const live = `${engine.paths.tmp}/blob-${process.pid}-def.partial`;
+  fs.writeFileSync(stale, 'half a layer');
+  fs.writeFileSync(live, 'being written');
+  await ok(['ps']);
+  assert.not.ok(fs.existsSync(stale), 'the dead writer\'s file is gone');
+  assert.ok(fs.existsSync(live), 'a live writer keeps its file');
+  fs.rmSync(live);
+});
+
+crash('kill -9 of the CLI in the middle of commit: no partial blob, no half image', async () => {
+  const c = await engine.create({ image: 'busybox', cmd: ['sh', '-c', 'head -c 60000000 /dev/urandom > /big'] });
+  await engine.start(c.id);
+  await engine.wait(c.id);
+  const child = spawn(process.execPath, ['--', BERTH_BIN, 'commit', c.id, 'half:done'], { stdio: 'ignore' });
+  await eventually(() => fs.readdirSync(engine.paths.tmp).some((f) => f.startsWith('blob-')) || child.exitCode !== null, 10_000, 'the commit to start writing');
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('close', r));
+  await ok(['ps']);
+  assert.equal(fs.readdirSync(engine.paths.tmp).filter((f) => f.startsWith('blob-')), []);
+  // Either the commit finished before the kill (a whole image) or it left nothing.
+  const images = await ok(['images', '--format', '{{.Repository}}:{{.Tag}}']);
+  if (images.includes('half:done')) assert.match(await ok(['run', '--rm', 'half:done', 'sh', '-c', 'wc -c < /big']), /60000000/);
+  await engine.remove(c.id);
+});
+
 crash('twenty runs at once: distinct names, all succeed, state stays readable', async () => {
   const runs = await Promise.all(Array.from({ length: 20 }, (_, i) => engine.run({ image: 'busybox', cmd: ['echo', String(i)], name: `par-${i}` })));
   assert.equal(runs.map((r) => r.stdout).sort(), Array.from({ length: 20 }, (_, i) => `${i}\n`).sort());

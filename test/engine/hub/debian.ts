@@ -6,7 +6,7 @@ import { statePaths } from '../../../src/engine/paths.js';
 import { ImageStore } from '../../../src/engine/store/images.js';
 import { DEBIAN_REFERENCE, debianTarballPath, ensureDebian } from '../../../src/engine/hub/debian.js';
 import { ensureBaseImage } from '../../../src/engine/hub/index.js';
-import { mountsUnder } from '../../../src/engine/hub/mounts.js';
+import { mountsUnder } from '../../../src/engine/mount-table.js';
 import { berthRoot } from '../../_helpers.js';
 import { layerEntries } from '../store/_layer-entries.js';
 

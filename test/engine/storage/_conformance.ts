@@ -5,7 +5,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createDriver, type Change, type DriverName, type StorageDriver } from '../../../src/engine/storage/index.js';
-import { mountsUnder } from '../../../src/engine/storage/mount-table.js';
+import { mountsUnder } from '../../../src/engine/mount-table.js';
 import { statePaths } from '../../../src/engine/paths.js';
 import { sys, S_IFCHR, S_IFIFO } from '../../../src/engine/sys.js';
 import { berthRoot, rejects } from '../../_helpers.js';
