@@ -69,6 +69,13 @@ flow('rm /etc/passwd, ps -n=2, commit, and the new image lacks the file', async 
   assert.match(fine.stdout, /^root:x:0:0/);
 });
 
+flow('debian:bookworm from the hub runs bash and apt', async () => {
+  const pulled = await berth(['pull', 'debian:bookworm'], { timeoutMs: 15 * 60_000 });
+  assert.is(pulled.code, 0, pulled.stderr);
+  const out = await ok(['run', '--rm', 'debian:bookworm', 'bash', '-c', 'cat /etc/debian_version; apt-get --version | head -1; id -un']);
+  assert.match(out, /^12\.\d+\napt \d+\.\d+[^\n]*\nroot\n$/);
+});
+
 flow('exit codes follow Docker: 127 unknown command, 126 not executable, 125 engine error, else the container\'s', async () => {
   const missing = await berth(['run', '--rm', 'busybox', 'no-such-command']);
   assert.is(missing.code, 127);

@@ -13,7 +13,8 @@ import { ociArchitecture } from '../store/oci.js';
 import { hostMirror } from './apt-mirror.js';
 import { runDebootstrap } from './debootstrap.js';
 import { unmountAllUnder } from '../mount-table.js';
-import { packDirectory } from './pack-directory.js';
+import { packDirectory } from '../archive/index.js';
+import { pipeline } from 'node:stream/promises';
 
 export const DEBIAN_SUITE = 'bookworm';
 export const DEBIAN_REFERENCE = `debian:${DEBIAN_SUITE}`;
@@ -65,8 +66,7 @@ async function buildTarball(paths: Paths, tarball: string, onProgress?: Progress
     unmountAllUnder(target);
     slimTree(target);
     onProgress?.(`writing ${tarball}`);
-    const out = fs.createWriteStream(partial, { mode: 0o644 });
-    await packDirectory(target, out, runtimeProvided);
+    await pipeline(packDirectory(target), fs.createWriteStream(partial, { mode: 0o644 }));
     const fd = fs.openSync(partial, 'r');
     fs.fsyncSync(fd);
     fs.closeSync(fd);
@@ -79,9 +79,6 @@ async function buildTarball(paths: Paths, tarball: string, onProgress?: Progress
   }
 }
 
-/** Contents of /dev, /proc and /sys come from the runtime, not the image. */
-const runtimeProvided = (relative: string) => /^(dev|proc|sys)\/./.test(relative);
-
 /** Drops what an image should not carry: package caches, index files, the host's name and resolver. */
 function slimTree(root: string): void {
   const emptyDir = (relative: string, keep: string[] = []) => {
@@ -91,6 +88,8 @@ function slimTree(root: string): void {
       if (!keep.includes(name)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
     }
   };
+  // Contents of /dev, /proc and /sys come from the runtime, not the image (nothing is mounted there any more).
+  for (const dir of ['dev', 'proc', 'sys']) emptyDir(dir);
   emptyDir('var/cache/apt/archives', ['partial', 'lock']);
   emptyDir('var/cache/apt/archives/partial');
   emptyDir('var/lib/apt/lists', ['partial', 'lock']);
