@@ -1,18 +1,13 @@
 // What a container cannot see or do: its own pid 1, hostname and mounts, no
 // host processes, no CAP_SYS_ADMIN, the image's users.
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Engine } from '../../../src/engine/engine.js';
+import type { Engine } from '../../../src/engine/engine.js';
+import { engineSuite } from '../../_engine.js';
 
-const isolation = suite('isolation');
+const { test: isolation, engine: opened } = engineSuite('isolation');
 let engine: Engine;
-
-isolation.before(async () => {
-  engine = await Engine.open();
-});
-isolation.after(async () => {
-  for (const c of await engine.list()) await engine.remove(c.id, { force: true });
-  await engine.shutdown();
+isolation.before(() => {
+  engine = opened();
 });
 
 const run = (cmd: string[], extra: Record<string, unknown> = {}) => engine.run({ image: 'busybox', cmd, autoRemove: true, ...extra });

@@ -2,20 +2,15 @@
 // diff, wait, kill, rm, export/import, names.
 import fs from 'node:fs';
 import path from 'node:path';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Engine } from '../../../src/engine/engine.js';
+import type { Engine } from '../../../src/engine/engine.js';
+import { engineSuite } from '../../_engine.js';
 import { eventually, outsideDir, rejects } from '../../_helpers.js';
 
-const life = suite('container lifecycle');
+const { test: life, engine: opened } = engineSuite('container lifecycle');
 let engine: Engine;
-
-life.before(async () => {
-  engine = await Engine.open();
-});
-life.after(async () => {
-  for (const c of await engine.list()) await engine.remove(c.id, { force: true });
-  await engine.shutdown();
+life.before(() => {
+  engine = opened();
 });
 
 const collect = async (gen: AsyncIterable<{ log: string }>) => {

@@ -1,19 +1,14 @@
 // Limits are enforced by the kernel, and berth reports what happened.
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Engine } from '../../../src/engine/engine.js';
+import type { Engine } from '../../../src/engine/engine.js';
+import { engineSuite } from '../../_engine.js';
 import { eventually } from '../../_helpers.js';
 import { readCgroup, cgroupFor } from '../../../src/engine/runtime/cgroups.js';
 
-const limits = suite('limits');
+const { test: limits, engine: opened } = engineSuite('limits');
 let engine: Engine;
-
-limits.before(async () => {
-  engine = await Engine.open();
-});
-limits.after(async () => {
-  for (const c of await engine.list()) await engine.remove(c.id, { force: true });
-  await engine.shutdown();
+limits.before(() => {
+  engine = opened();
 });
 
 limits('a memory hog is OOM-killed and inspect says so', async () => {
