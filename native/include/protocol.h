@@ -52,6 +52,8 @@
 #define BERTH_KEY_ROOTFS "rootfs"        /* host path of the mounted rootfs */
 #define BERTH_KEY_HOSTNAME "hostname"
 #define BERTH_KEY_NAMESPACE "ns"         /* [n] one of: pid mount uts ipc net cgroup */
+#define BERTH_KEY_NAMESPACE_PATH "ns_path" /* [n] type SEP path: join that namespace (setns) instead of creating it;
+                                            * type as for ns, e.g. "net\x1f/run/netns/x" or "net\x1f/proc/123/ns/net" */
 #define BERTH_KEY_CGROUP "cgroup"        /* [n] host path of a cgroup.procs file to join */
 #define BERTH_KEY_MOUNT "mount"          /* [n] source SEP target SEP fstype SEP flags(decimal) SEP data; target inside rootfs */
 #define BERTH_KEY_DEVICE "device"        /* [n] path SEP c|b SEP major SEP minor SEP mode(octal) */

@@ -1,5 +1,6 @@
 /*
- * init.c — the container process between clone() and exec: cgroups, the
+ * init.c — the container process between clone() and exec: joined
+ * namespaces, cgroups, the
  * rootfs (mounts, devices, symlinks, pivot_root, masked and read-only paths),
  * hostname, loopback, pty, user and capabilities.  Every failure goes back to
  * the monitor as "<syscall> `<path>`: <strerror>".
@@ -219,6 +220,7 @@ static int loopback_up(berth_error *err) {
 /* Everything up to exec; *pty_master is set with a tty. */
 static int init_setup(const struct spec *s, const struct stdio_plan *plan, int *pty_master, berth_error *err) {
   umask(0);
+  if (ns_join(s, err) < 0) return -1;
   if (!s->tty && stdio_child_apply(plan, s->uid, err) < 0) return -1;
   if (join_cgroups(s, err) < 0) return -1;
   if (prepare_rootfs(s, err) < 0) return -1;

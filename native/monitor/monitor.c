@@ -86,7 +86,14 @@ static int start_child(struct monitor *m, berth_error *err) {
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return berth_fail(err, errno, "socketpair `sync`");
   int native = strcmp(m->spec.mode, "command") != 0;
   if (native && strcmp(m->spec.mode, "native") != 0) return berth_fail(err, EINVAL, "spec `mode`: unknown \"%s\"", m->spec.mode);
+  int pid_restore = -1;
+  if (native && ns_pid_enter(&m->spec, &pid_restore, err) < 0) {
+    close(sv[0]), close(sv[1]);
+    return -1;
+  }
   long pid = syscall(SYS_clone, (native ? m->spec.clone_flags : 0) | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid == 0 && pid_restore >= 0) close(pid_restore);
+  if (pid != 0) ns_pid_leave(pid_restore);
   if (pid < 0) {
     int e = errno;
     close(sv[0]), close(sv[1]);

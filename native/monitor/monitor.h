@@ -47,6 +47,14 @@ int stdio_child_apply(const struct stdio_plan *plan, uid_t uid, berth_error *err
  * made the controlling terminal of the calling process; *master is for the monitor. */
 int stdio_container_pty(const struct spec *spec, int *master, berth_error *err);
 
+/* ---- joined namespaces (namespaces.c) */
+/* In the child, before anything else: setns() into every ns_path but pid. */
+int ns_join(const struct spec *spec, berth_error *err);
+/* In the monitor around clone(): makes the pid ns_path, if any, the one our
+ * next child is born in; *restore_fd (or -1) is for ns_pid_leave. */
+int ns_pid_enter(const struct spec *spec, int *restore_fd, berth_error *err);
+void ns_pid_leave(int restore_fd);
+
 /* ---- container init (init.c): never returns. */
 void container_init(const struct spec *spec, const struct stdio_plan *plan, int sync_fd) __attribute__((noreturn));
 /* command mode child: stdio, env, exec on the host. */

@@ -103,18 +103,42 @@ static int add_symlink(struct spec *s, char *value, berth_error *err) {
   return 0;
 }
 
+static const struct { const char *name; int flag; } ns_table[] = {
+  { "pid", CLONE_NEWPID }, { "mount", CLONE_NEWNS }, { "uts", CLONE_NEWUTS },
+  { "ipc", CLONE_NEWIPC }, { "net", CLONE_NEWNET }, { "cgroup", CLONE_NEWCGROUP },
+};
+
+static int ns_flag(const char *name, const char *key, berth_error *err) {
+  for (size_t i = 0; i < sizeof ns_table / sizeof *ns_table; i++)
+    if (!strcmp(name, ns_table[i].name)) return ns_table[i].flag;
+  return berth_fail(err, EINVAL, "spec `%s`: unknown namespace \"%s\"", key, name);
+}
+
 static int add_namespace(struct spec *s, const char *value, berth_error *err) {
-  static const struct { const char *name; int flag; } table[] = {
-    { "pid", CLONE_NEWPID }, { "mount", CLONE_NEWNS }, { "uts", CLONE_NEWUTS },
-    { "ipc", CLONE_NEWIPC }, { "net", CLONE_NEWNET }, { "cgroup", CLONE_NEWCGROUP },
-  };
-  for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
-    if (strcmp(value, table[i].name)) continue;
-    if (table[i].flag == CLONE_NEWCGROUP) s->cgroup_ns = 1;
-    else s->clone_flags |= table[i].flag;
-    return 0;
+  int flag = ns_flag(value, BERTH_KEY_NAMESPACE, err);
+  if (flag < 0) return -1;
+  if (flag == CLONE_NEWCGROUP) s->cgroup_ns = 1;
+  else s->clone_flags |= flag;
+  return 0;
+}
+
+static int add_ns_path(struct spec *s, char *value, berth_error *err) {
+  char *f[2] = { 0 };
+  if (split(value, f, 2, BERTH_KEY_NAMESPACE_PATH, err) < 0) return -1;
+  int flag = ns_flag(f[0], BERTH_KEY_NAMESPACE_PATH, err);
+  if (flag < 0) return -1;
+  if (!f[1][0]) return berth_fail(err, EINVAL, "spec `%s`: empty path for \"%s\"", BERTH_KEY_NAMESPACE_PATH, f[0]);
+  if (push((void **)&s->ns_paths, &s->nns_paths, sizeof *s->ns_paths, err) < 0) return -1;
+  s->ns_paths[s->nns_paths - 1] = (struct ns_path_rec){ flag, f[1] };
+  return 0;
+}
+
+/* A joined namespace is never also created, whatever order the records came in. */
+static void drop_joined(struct spec *s) {
+  for (size_t i = 0; i < s->nns_paths; i++) {
+    if (s->ns_paths[i].flag == CLONE_NEWCGROUP) s->cgroup_ns = 0;
+    else s->clone_flags &= ~s->ns_paths[i].flag;
   }
-  return berth_fail(err, EINVAL, "spec `ns`: unknown namespace \"%s\"", value);
 }
 
 static int add_id(void **arr, size_t *n, size_t size, const char *value, const char *key, berth_error *err) {
@@ -158,6 +182,7 @@ static int record(struct spec *s, const char *key, char *value, berth_error *err
   if (!strcmp(key, BERTH_KEY_DEVICE)) return add_device(s, value, err);
   if (!strcmp(key, BERTH_KEY_SYMLINK)) return add_symlink(s, value, err);
   if (!strcmp(key, BERTH_KEY_NAMESPACE)) return add_namespace(s, value, err);
+  if (!strcmp(key, BERTH_KEY_NAMESPACE_PATH)) return add_ns_path(s, value, err);
   if (!strcmp(key, BERTH_KEY_GROUP)) return add_id((void **)&s->groups, &s->ngroups, sizeof(gid_t), value, key, err);
   if (!strcmp(key, BERTH_KEY_CAP)) return add_id((void **)&s->caps, &s->ncaps, sizeof(int), value, key, err);
   if (!strcmp(key, BERTH_KEY_UID)) return number(value, 10, &v, key, err) < 0 ? -1 : (s->uid = (uid_t)v, 0);
@@ -183,12 +208,13 @@ int spec_read(const char *dir, struct spec *s, berth_error *err) {
     if (record(s, key, value, err) < 0) return -1;
     p = vend + 1;
   }
+  drop_joined(s);
   return 0;
 }
 
 void spec_free(struct spec *s) {
   free(s->arg.v), free(s->env.v), free(s->cgroup.v), free(s->masked.v), free(s->readonly.v), free(s->exit_cmd.v);
-  free(s->mounts), free(s->devices), free(s->symlinks), free(s->groups), free(s->caps), free(s->buf);
+  free(s->mounts), free(s->devices), free(s->symlinks), free(s->ns_paths), free(s->groups), free(s->caps), free(s->buf);
   memset(s, 0, sizeof *s);
 }
 

@@ -29,12 +29,20 @@ struct symlink_rec {
   char *target, *linkpath;
 };
 
+/* A namespace to join with setns() instead of creating it. */
+struct ns_path_rec {
+  int flag; /* CLONE_NEW* */
+  char *path;
+};
+
 struct spec {
   char *buf; /* the file; every string points into it */
   const char *mode, *cwd, *rootfs, *hostname, *log, *socket, *exit, *pidfile;
   struct strv arg, env, cgroup, masked, readonly, exit_cmd;
-  int clone_flags; /* CLONE_NEW* for pid mount uts ipc net */
-  int cgroup_ns;   /* unshare(CLONE_NEWCGROUP) after joining the cgroups */
+  int clone_flags; /* CLONE_NEW* for pid mount uts ipc net (never one that is joined) */
+  int cgroup_ns;   /* unshare(CLONE_NEWCGROUP) after joining the cgroups (not when joined) */
+  struct ns_path_rec *ns_paths; /* in spec order */
+  size_t nns_paths;
   struct mount_rec *mounts;
   size_t nmounts;
   struct device_rec *devices;

@@ -17,6 +17,7 @@ export const KEY = {
   ROOTFS: 'rootfs',
   HOSTNAME: 'hostname',
   NAMESPACE: 'ns',
+  NAMESPACE_PATH: 'ns_path',
   CGROUP: 'cgroup',
   MOUNT: 'mount',
   DEVICE: 'device',
