@@ -7,6 +7,7 @@ import type { StorageDriver } from './storage/driver.js';
 import type { LayerStore } from './layers.js';
 import type { Runtime, RuntimeName } from './runtime/driver.js';
 import type { ImageStore } from './store/images.js';
+import type { PortDriver } from './network/container-network.js';
 
 export interface EngineContext {
   readonly paths: Paths;
@@ -15,6 +16,8 @@ export interface EngineContext {
   readonly storage: StorageDriver;
   readonly layers: LayerStore;
   readonly defaultRuntime: RuntimeName;
+  /** how published ports are served: kernel DNAT rules or userland proxies */
+  readonly portDriver: PortDriver;
   runtime(name: RuntimeName): Runtime;
   /** argv the monitor runs when a detached container exits, so it cleans itself up with no daemon */
   exitCommand(id: string): string[];

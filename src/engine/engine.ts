@@ -33,6 +33,7 @@ import { execInContainer, type ExecContainerOptions } from './containers/exec.js
 import { topContainer } from './containers/top.js';
 import { commitContainer, type CommitOptions } from './containers/commit.js';
 import type { Change } from './storage/driver.js';
+import type { PortDriver } from './network/container-network.js';
 import { copyIn, copyOut } from './containers/cp.js';
 import { packDirectory } from './archive/index.js';
 import { importTarball, type ImportOptions } from './store/import.js';
@@ -69,6 +70,8 @@ export interface EngineOptions {
   /** storage driver; default: the one this root was set up with, else overlay */
   readonly storageDriver?: DriverName;
   readonly runtime?: RuntimeName;
+  /** published ports through kernel NAT (default) or userland proxies; default $BERTH_PORT_DRIVER */
+  readonly portDriver?: PortDriver;
 }
 
 interface EngineSettings {
@@ -105,6 +108,7 @@ export class Engine {
       storage,
       layers: new LayerStore(paths.storage, storage, (digest) => fs.createReadStream(images.blobs.path(digest))),
       defaultRuntime: options.runtime ?? 'native',
+      portDriver: options.portDriver ?? (process.env.BERTH_PORT_DRIVER === 'proxy' ? 'proxy' : 'kernel'),
       runtime: (name) => {
         if (!RUNTIME_NAMES.includes(name)) throw new BerthError('invalid', `unknown runtime "${name}": use ${RUNTIME_NAMES.join(' or ')}`);
         return runtimes[name];

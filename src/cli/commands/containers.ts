@@ -7,6 +7,8 @@ import { humanDuration } from '../../engine/units.js';
 import { ago, formatTemplate, shortId, table, truncate } from '../output.js';
 import { runAttached } from '../attach-session.js';
 import { BerthError } from '../../engine/errors.js';
+import { formatPsPorts, portLines, portLookup } from '../../engine/network/port-format.js';
+import { exposedPorts } from '../../engine/network/port-spec.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -36,7 +38,7 @@ function psView(record: ContainerRecord, noTrunc: boolean) {
     RunningFor: ago(record.created),
     Status: statusText(record),
     State: record.state.status,
-    Ports: '',
+    Ports: record.state.status === 'running' ? formatPsPorts(record.network?.ports ?? [], exposedPorts(Object.fromEntries(record.config.exposedPorts.map((p) => [p, {}])))) : '',
     Names: record.name,
     Labels: Object.entries(record.config.labels).map(([k, v]) => `${k}=${v}`).join(','),
   };
@@ -243,6 +245,19 @@ export function registerContainerCommands(cli: Cli): void {
       const engine = await cli.engine();
       const { titles, processes } = await engine.top(name, psArgs);
       console.log(table(titles, processes));
+    });
+
+  program
+    .command('port')
+    .description('List port mappings or a specific mapping for the container')
+    .argument('<container>')
+    .argument('[private_port[/proto]]')
+    .action(async (name: string, query?: string) => {
+      const engine = await cli.engine();
+      const record = await engine.inspect(name);
+      const published = record.state.status === 'running' ? record.network?.ports ?? [] : [];
+      const lines = query ? portLookup(published, query, name) : portLines(published);
+      if (lines.length) console.log(lines.join('\n'));
     });
 
   program

@@ -38,6 +38,8 @@ export function containerInspect(engine: Engine, r: ContainerRecord) {
       Memory: r.hostConfig.memory,
       NanoCpus: r.hostConfig.nanoCpus,
       PidsLimit: r.hostConfig.pidsLimit || null,
+      PortBindings: Object.fromEntries(r.hostConfig.portBindings.map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp, HostPort: p.hostPort ? String(p.hostPort) : '' }]])),
+      PublishAllPorts: r.hostConfig.publishAllPorts,
     },
     Config: {
       Hostname: r.config.hostname,
@@ -52,6 +54,15 @@ export function containerInspect(engine: Engine, r: ContainerRecord) {
       Entrypoint: r.config.entrypoint,
       Labels: r.config.labels,
       StopSignal: r.config.stopSignal,
+      ExposedPorts: Object.fromEntries(r.config.exposedPorts.map((p) => [p, {}])),
+    },
+    NetworkSettings: {
+      Bridge: r.network?.bridge ?? '',
+      SandboxKey: r.network?.sandboxKey ?? '',
+      IPAddress: r.state.status === 'running' ? r.network?.ipAddress ?? '' : '',
+      IPPrefixLen: r.network?.prefixLength ?? 0,
+      Gateway: r.state.status === 'running' ? r.network?.gateway ?? '' : '',
+      Ports: Object.fromEntries((r.state.status === 'running' ? r.network?.ports ?? [] : []).map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp || '0.0.0.0', HostPort: String(p.hostPort) }]])),
     },
     Mounts: r.hostConfig.binds.map((bind) => {
       const [source, destination, mode = ''] = bind.split(':');

@@ -8,6 +8,7 @@ import type { CreateOptions } from '../../engine/containers/create.js';
 import type { NetworkMode } from '../../engine/containers/record.js';
 import type { RuntimeName } from '../../engine/runtime/driver.js';
 import { runAttached } from '../attach-session.js';
+import { parsePortSpec } from '../../engine/network/port-spec.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -30,6 +31,8 @@ interface RunFlags {
   network?: string;
   runtime?: RuntimeName;
   label?: string[];
+  publish?: string[];
+  publishAll?: boolean;
 }
 
 function addCreateFlags(command: Command): Command {
@@ -49,7 +52,9 @@ function addCreateFlags(command: Command): Command {
     .option('-m, --memory <bytes>', 'memory limit (e.g. 512m)')
     .option('--cpus <number>', 'number of CPUs (e.g. 0.5)')
     .option('--pids-limit <n>', 'tune container pids limit (-1 for unlimited)')
-    .addOption(new Option('--net, --network <mode>', 'network mode: none or host').choices(['none', 'host']).default('none'))
+    .option('--net, --network <mode>', 'network: bridge (default), none, host or container:<name|id>', 'bridge')
+    .option('-p, --publish <[ip:]host:container[/proto]>', 'publish a container port on the host (repeatable)', collect)
+    .option('-P, --publish-all', 'publish every exposed port on a random host port')
     .addOption(new Option('--runtime <name>', 'runtime: native (berth\'s own) or runc').choices(['native', 'runc']))
     .option('-l, --label <k=v>', 'set metadata on the container (repeatable)', collect)
     .argument('<image>', 'the image to run')
@@ -90,6 +95,8 @@ export function createOptions(image: string, command: string[], flags: RunFlags)
     cpus: flags.cpus !== undefined ? parseCpus(flags.cpus) : undefined,
     pidsLimit: flags.pidsLimit !== undefined ? Number.parseInt(flags.pidsLimit, 10) : undefined,
     network: flags.network as NetworkMode,
+    ports: (flags.publish ?? []).flatMap(parsePortSpec),
+    publishAll: flags.publishAll,
     autoRemove: flags.rm,
     runtime: flags.runtime,
     labels,

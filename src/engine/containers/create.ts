@@ -10,6 +10,8 @@ import type { EngineContext } from '../context.js';
 import type { RuntimeName } from '../runtime/driver.js';
 import { containerDir, listRecords, writeRecord, ZERO_TIME, type ContainerRecord, type NetworkMode } from './record.js';
 import { generateName, validateName } from './names.js';
+import type { PortBinding } from '../network/port-spec.js';
+import { findContainer } from './lookup.js';
 
 export interface CreateOptions {
   readonly image: string;
@@ -30,7 +32,12 @@ export interface CreateOptions {
   readonly memory?: number;
   readonly cpus?: number;
   readonly pidsLimit?: number;
+  /** bridge (default), none, host or container:<name|id> */
   readonly network?: NetworkMode;
+  /** -p specs, parsed */
+  readonly ports?: readonly PortBinding[];
+  /** -P */
+  readonly publishAll?: boolean;
   readonly autoRemove?: boolean;
   readonly runtime?: RuntimeName;
   readonly labels?: Readonly<Record<string, string>>;
@@ -86,6 +93,14 @@ export async function createContainer(ctx: EngineContext, options: CreateOptions
   if (options.pidsLimit !== undefined && (!Number.isInteger(options.pidsLimit) || options.pidsLimit < -1)) {
     throw invalid(`invalid --pids-limit ${options.pidsLimit}: use a positive whole number (or -1 for none)`);
   }
+  const network = options.network ?? 'bridge';
+  if (!['bridge', 'none', 'host'].includes(network) && !network.startsWith('container:')) {
+    throw invalid(`invalid network mode "${network}": use bridge, none, host or container:<name|id>`);
+  }
+  if (network.startsWith('container:')) findContainer(ctx.paths.containers, network.slice(10));
+  if ((options.ports?.length || options.publishAll) && network !== 'bridge') {
+    throw invalid(`published ports need the bridge network (this container uses --net ${network})`);
+  }
   const runtime = options.runtime ?? ctx.defaultRuntime;
   ctx.runtime(runtime).check();
 
@@ -120,15 +135,18 @@ export async function createContainer(ctx: EngineContext, options: CreateOptions
         stdinOnce: false,
         labels: { ...(imageConfig.Labels ?? {}), ...(options.labels ?? {}) },
         stopSignal: imageConfig.StopSignal || 'SIGTERM',
+        exposedPorts: Object.keys(imageConfig.ExposedPorts ?? {}),
       },
       hostConfig: {
         binds: [...(options.binds ?? [])],
         memory: options.memory ?? 0,
         nanoCpus: Math.round((options.cpus ?? 0) * 1e9),
         pidsLimit: options.pidsLimit ?? 0,
-        networkMode: options.network ?? 'none',
+        networkMode: network.startsWith('container:') ? `container:${findContainer(ctx.paths.containers, network.slice(10)).id}` : network,
         autoRemove: options.autoRemove ?? false,
         runtime,
+        portBindings: [...(options.ports ?? [])],
+        publishAllPorts: options.publishAll ?? false,
       },
       storageDriver: ctx.storage.name,
       state: { status: 'created', pid: 0, monitorPid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: ZERO_TIME, finishedAt: ZERO_TIME },

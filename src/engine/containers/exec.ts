@@ -37,7 +37,7 @@ export async function execInContainer(ctx: EngineContext, ref: string, options: 
   }
   const spec = buildOciSpec({
     id: record.id, rootfs, args: [...options.args], env, cwd: options.workingDir || record.config.workingDir || '/',
-    hostname: record.config.hostname, user, tty: options.tty ?? false, network: record.hostConfig.networkMode,
+    hostname: record.config.hostname, user, tty: options.tty ?? false, network: 'host',
     mounts: [], cgroupsPath: cgroupFor(record.id).ociPath, limits: {},
   });
   const child = ctx.runtime(record.hostConfig.runtime).exec(bundleFiles(ctx.paths.containers, record.id), record.state.pid, {

@@ -12,6 +12,7 @@ import { readCgroup, removeCgroup, cgroupFor, listCgroups } from '../runtime/cgr
 import { bundleFiles, listRecords, orphanDirs, writeRecord, type ContainerRecord } from './record.js';
 import { removeContainer } from './remove.js';
 import { sweepTmp } from '../tmp-sweep.js';
+import { detachNetwork, reconcileNetwork } from '../network/container-network.js';
 
 /** Is `pid` still the monitor of the container in `dir` (and not a reused pid)? */
 export function monitorAlive(pid: number, dir: string): boolean {
@@ -56,6 +57,7 @@ async function finish(ctx: EngineContext, record: ContainerRecord, exit: ExitRec
   }
   await removeCgroup(cgroup);
   await ctx.runtime(record.hostConfig.runtime).cleanup(bundle);
+  await detachNetwork(ctx.paths.root, record.id, record.network);
   await ctx.storage.unmount(record.id);
   const finished: ContainerRecord = {
     ...record,
@@ -86,6 +88,8 @@ export async function reconcileAll(ctx: EngineContext): Promise<void> {
   const records = listRecords(ctx.paths.containers);
   for (const record of records) await refresh(ctx, record);
   const known = new Set(records.map((r) => r.id));
+  const running = new Set(listRecords(ctx.paths.containers).filter((r) => r.state.status === 'running').map((r) => r.id));
+  await reconcileNetwork(ctx.paths.root, running);
   for (const id of listCgroups()) {
     if (!known.has(id)) await removeCgroup(cgroupFor(id)).catch(() => undefined);
   }

@@ -7,6 +7,8 @@ import { readJson, writeJsonAtomic } from '../fs-atomic.js';
 import { statePaths } from '../paths.js';
 import type { DriverName } from '../storage/driver.js';
 import type { BundleFiles, RuntimeName } from '../runtime/driver.js';
+import type { PortBinding } from '../network/port-spec.js';
+import type { NetworkSettings } from '../network/container-network.js';
 
 /** The sockets dir of the state root that holds `containersDir` (see Paths.sockets). */
 function socketsFor(containersDir: string): string {
@@ -16,7 +18,8 @@ function socketsFor(containersDir: string): string {
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 export type ContainerStatus = 'created' | 'running' | 'exited';
-export type NetworkMode = 'none' | 'host';
+/** bridge (default), none, host, or container:<id> */
+export type NetworkMode = string;
 
 export interface ContainerState {
   status: ContainerStatus;
@@ -42,6 +45,8 @@ export interface ContainerConfig {
   stdinOnce: boolean;
   labels: Record<string, string>;
   stopSignal: string;
+  /** the image's EXPOSE list ("80/tcp"), for -P and the PORTS column */
+  exposedPorts: string[];
 }
 
 export interface HostConfig {
@@ -53,6 +58,10 @@ export interface HostConfig {
   networkMode: NetworkMode;
   autoRemove: boolean;
   runtime: RuntimeName;
+  /** -p, as parsed (host port 0: chosen at start) */
+  portBindings: PortBinding[];
+  /** -P: publish every exposed port on a chosen host port */
+  publishAllPorts: boolean;
 }
 
 export interface ContainerRecord {
@@ -71,6 +80,8 @@ export interface ContainerRecord {
   storageDriver: DriverName;
   state: ContainerState;
   restartCount: number;
+  /** the network as set up at the last start (addresses, published ports); kept after exit for inspect */
+  network?: NetworkSettings;
 }
 
 export function containerDir(containersDir: string, id: string): string {

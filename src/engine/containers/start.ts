@@ -13,6 +13,39 @@ import { findExecutable } from './rootfs-path.js';
 import { validateBind } from './create.js';
 import { refresh } from './reconcile.js';
 import { findContainer } from './lookup.js';
+import { attachNetwork, detachNetwork, type Attached, type NetworkRequest } from '../network/container-network.js';
+import { exposedPorts } from '../network/port-spec.js';
+import { listRecords } from './record.js';
+
+/** What the network needs to know: the ports to publish, those others hold, the peer for container:<id>. */
+async function networkRequest(ctx: EngineContext, record: ContainerRecord, dir: string): Promise<NetworkRequest> {
+  const others = [];
+  for (const other of listRecords(ctx.paths.containers)) {
+    if (other.id !== record.id) others.push(await refresh(ctx, other));
+  }
+  const running = others.filter((o) => o.state.status === 'running');
+  const takenPorts = new Set(running.flatMap((o) => (o.network?.ports ?? []).map((p) => `${p.protocol}/${p.hostPort}`)));
+  const published = record.hostConfig.publishAllPorts
+    ? exposedPorts(Object.fromEntries(record.config.exposedPorts.map((p) => [p, {}]))).map((e) => ({ protocol: e.protocol, containerPort: e.containerPort, hostIp: '', hostPort: 0 }))
+    : [];
+  const mode = record.hostConfig.networkMode;
+  let peer: NetworkRequest['peer'];
+  if (mode.startsWith('container:')) {
+    const other = running.find((o) => o.id === mode.slice(10));
+    if (other) peer = { id: other.id, pid: other.state.pid, settings: other.network };
+  }
+  return {
+    id: record.id,
+    name: record.name,
+    hostname: record.config.hostname,
+    dir,
+    mode,
+    ports: [...record.hostConfig.portBindings, ...published],
+    portDriver: ctx.portDriver,
+    takenPorts,
+    peer,
+  };
+}
 
 export interface StartContainerOptions {
   /** The caller attaches at once (foreground run, start -a): hold the process until it has. */
@@ -53,12 +86,14 @@ export async function startContainer(ctx: EngineContext, ref: string, options: S
 
     const rootfs = await ctx.storage.mount(record.id);
     let cgroup: Cgroup | undefined;
+    let network: Attached | undefined;
     try {
       const user = resolveUser(rootfs, record.config.user);
       const env = defaultEnv(record.config.env, user, record.config.hostname);
       checkCommand(rootfs, record, env);
       const cgroupsPath = cgroupFor(record.id);
       if (runtime.name === 'native') cgroup = createCgroup(record.id, limitsOf(record));
+      network = await attachNetwork(ctx.paths.root, await networkRequest(ctx, record, bundle.dir));
       const spec = buildOciSpec({
         id: record.id,
         rootfs,
@@ -69,8 +104,8 @@ export async function startContainer(ctx: EngineContext, ref: string, options: S
         user,
         tty: record.config.tty,
         consoleSize: options.consoleSize,
-        network: record.hostConfig.networkMode,
-        mounts: record.hostConfig.binds.map(validateBind),
+        network: network.network,
+        mounts: [...record.hostConfig.binds.map(validateBind), ...network.mounts],
         cgroupsPath: cgroupsPath.ociPath,
         limits: limitsOf(record),
       });
@@ -85,6 +120,7 @@ export async function startContainer(ctx: EngineContext, ref: string, options: S
       });
       record = {
         ...record,
+        network: network.settings,
         state: {
           ...record.state,
           status: 'running',
@@ -99,6 +135,7 @@ export async function startContainer(ctx: EngineContext, ref: string, options: S
       writeRecord(ctx.paths.containers, record);
       return record;
     } catch (error) {
+      if (network) await detachNetwork(ctx.paths.root, record.id, network.settings).catch(() => undefined);
       if (cgroup) await removeCgroup(cgroup).catch(() => undefined);
       await ctx.storage.unmount(record.id).catch(() => undefined);
       const exitCode = error instanceof BerthError && error.exitCode !== 125 ? error.exitCode : record.state.exitCode;

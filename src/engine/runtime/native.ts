@@ -47,9 +47,13 @@ export function nativeSpecRecords(config: OciConfig, bundle: BundleFiles, option
   if (config.hostname) records.push([KEY.HOSTNAME, config.hostname]);
   let newNet = false;
   for (const ns of config.linux?.namespaces ?? []) {
-    if (ns.path) throw new BerthError('invalid', `the native runtime cannot join an existing ${ns.type} namespace yet`);
     const name = NAMESPACES[ns.type];
     if (!name) throw new BerthError('invalid', `unknown namespace type in config.json: ${ns.type}`);
+    if (ns.path) {
+      // Join one the engine made (a bridged container's /run/netns/...) or another container's.
+      records.push([KEY.NAMESPACE_PATH, `${name}${SEP}${ns.path}`]);
+      continue;
+    }
     if (name === 'net') newNet = true;
     records.push([KEY.NAMESPACE, name]);
   }

@@ -1,0 +1,36 @@
+// Names berth gives to what it adds to the kernel, all derived from the
+// bridge name, so everything of one engine is found (and removed) by prefix
+// and never mistaken for anyone else's.
+export interface NetworkNames {
+  /** the bridge, e.g. berth0 (BERTH_BRIDGE to choose another, as tests do) */
+  readonly bridge: string;
+  /** nat chain jumped to from PREROUTING and OUTPUT for local destinations */
+  readonly dnatChain: string;
+  /** nat chain jumped to from POSTROUTING: masquerading */
+  readonly postChain: string;
+  /** filter chain jumped to from FORWARD */
+  readonly forwardChain: string;
+}
+
+const VALID_BRIDGE = /^[a-zA-Z][a-zA-Z0-9_-]{0,14}$/;
+
+export function networkNames(bridge = process.env.BERTH_BRIDGE || 'berth0'): NetworkNames {
+  if (!VALID_BRIDGE.test(bridge)) throw new Error(`invalid bridge name "${bridge}" (BERTH_BRIDGE): up to 15 letters, digits, _ or -`);
+  const base = bridge.toUpperCase();
+  return { bridge, dnatChain: `${base}-DNAT`, postChain: `${base}-POST`, forwardChain: `${base}-FWD` };
+}
+
+/** The nat chain holding one container's published ports. */
+export function containerChain(names: NetworkNames, id: string): string {
+  return `${names.bridge.toUpperCase()}-${id.slice(0, 12)}`;
+}
+
+/** The named network namespace of a bridged container (/run/netns/<this>). */
+export function netnsName(names: NetworkNames, id: string): string {
+  return `${names.bridge}-${id.slice(0, 12)}`;
+}
+
+/** Host side of a container's veth pair: recognisably berth's, within IFNAMSIZ (15). */
+export function hostVethName(id: string): string {
+  return `berth${id.slice(0, 10)}`;
+}
