@@ -43,7 +43,7 @@ function parseRange(spec: string, raw: string, what: 'container' | 'host'): Rang
   const end = match[2] === undefined ? start : Number(match[2]);
   const isRange = match[2] !== undefined;
   const min = what === 'host' && !isRange ? 0 : 1;
-  if (start < min || start > 65535 || end < 1 || end > 65535) throw bad();
+  if (start < min || start > 65535 || end < min || end > 65535) throw bad();
   if (end < start) throw invalid(`invalid port spec "${spec}": ${what} port range ${raw} ends before it starts`);
   return { start, end };
 }
