@@ -1,6 +1,7 @@
 // What a test (or a user's `berth rm`) must not leave behind, looked up in the
 // kernel's own tables: mounts under the state root, the cgroup parent's
 // children, and processes started on the state root.
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,8 +27,20 @@ export function socketsDir(root) {
   return path.join(base, crypto.createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 16));
 }
 
-export function leftovers(root, cgroupParent, sockets = socketsDir(root)) {
+/** Links, addresses, netfilter rules and network namespaces of a test's bridge. */
+function networkLeftovers(bridge) {
   const found = [];
+  const run = (cmd, args) => { try { return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }); } catch { return ''; } };
+  for (const line of run('ip', ['-o', 'link']).split('\n')) if (line.includes(` ${bridge}:`) || line.includes(`master ${bridge} `)) found.push(`link ${line.split(':')[1]?.trim()}`);
+  for (const line of run('iptables-save', []).split('\n')) if (line.includes(bridge.toUpperCase())) found.push(`iptables ${line}`);
+  try {
+    for (const name of fs.readdirSync('/run/netns')) if (name.startsWith(`${bridge}-`)) found.push(`netns ${name}`);
+  } catch { /* no named namespaces */ }
+  return found;
+}
+
+export function leftovers(root, cgroupParent, sockets = socketsDir(root), bridge) {
+  const found = bridge ? networkLeftovers(bridge) : [];
   try {
     for (const name of fs.readdirSync(sockets)) found.push(`socket ${path.join(sockets, name)}`);
   } catch { /* no sockets dir: nothing left */ }

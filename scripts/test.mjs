@@ -46,7 +46,9 @@ for (const file of files) {
   const berthRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-'));
   const cgroupParent = `berth-test-${path.basename(berthRoot).slice(11)}`;
   console.log(`\n# ${name}`);
-  const env = { ...process.env, BERTH_ROOT: berthRoot, BERTH_CGROUP_PARENT: cgroupParent, NO_COLOR: '1' };
+  // Each file gets its own bridge (and so its own chains and netns names) too.
+  const bridge = `bt${path.basename(berthRoot).slice(11, 17).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+  const env = { ...process.env, BERTH_ROOT: berthRoot, BERTH_CGROUP_PARENT: cgroupParent, BERTH_BRIDGE: bridge, NO_COLOR: '1' };
   const result = await run(file, env);
   const total = Number(/Total:\s+(\d+)/.exec(result.output)?.[1] ?? 0);
   const ok = Number(/Passed:\s+(\d+)/.exec(result.output)?.[1] ?? 0);
@@ -54,7 +56,12 @@ for (const file of files) {
   passed += ok; skipped += skip;
   let fileFailed = result.code !== 0 || ok + skip < total;
   failed += Math.max(total - ok - skip, result.code !== 0 && total === ok + skip ? 1 : 0);
-  const leaks = leftovers(berthRoot, cgroupParent, socketsDir(berthRoot));
+  // A monitor's exit hook (`berth system reconcile`) may still be finishing: give it a moment.
+  let leaks = leftovers(berthRoot, cgroupParent, socketsDir(berthRoot), bridge);
+  for (let wait = 0; leaks.length > 0 && wait < 30; wait++) {
+    await new Promise((r) => setTimeout(r, 100));
+    leaks = leftovers(berthRoot, cgroupParent, socketsDir(berthRoot), bridge);
+  }
   if (leaks.length > 0) {
     console.log(`  ✘ ${name} left things behind:\n    ${leaks.join('\n    ')}`);
     failed += 1;

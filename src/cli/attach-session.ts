@@ -35,10 +35,10 @@ export async function runAttached(engine: Engine, record: ContainerRecord, optio
     for (const signal of FORWARDED) process.off(signal, forward);
   }
   if (!fs.existsSync(bundle.exit)) {
-    const now = await engine.inspect(running.id);
-    if (now.state.status === 'running') return 0; // detached with ctrl-p ctrl-q
+    const now = await engine.inspect(running.id).catch(() => undefined);
+    if (now?.state.status === 'running') return 0; // detached with ctrl-p ctrl-q
   }
-  const finished = await engine.wait(running.id);
+  const finished = await engine.waitFor(running);
   if (finished.state.error && finished.state.exitCode >= 125) process.stderr.write(`berth: Error: ${finished.state.error}\n`);
   return finished.state.exitCode;
 }

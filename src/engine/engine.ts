@@ -177,7 +177,7 @@ export class Engine {
     const pumping = pump(socket, streams);
     if (io.stdin !== undefined) socket.end(io.stdin);
     await pumping;
-    const finished = await this.wait(created.id);
+    const finished = await this.waitFor(await this.inspect(created.id).catch(() => created));
     return { id: created.id, exitCode: finished.state.exitCode, error: finished.state.error, oomKilled: finished.state.oomKilled, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() };
   }
 
@@ -190,18 +190,24 @@ export class Engine {
 
   /** Waits for the container to exit and returns its finished record (removed already if --rm). */
   async wait(ref: string): Promise<ContainerRecord> {
-    const record = await this.inspect(ref);
-    if (record.state.status !== 'running') return record;
+    return this.waitFor(await this.inspect(ref));
+  }
+
+  /**
+   * Waits on a container the caller already knows.  With --rm, any berth
+   * process may finish and remove it first (a monitor's exit hook reconciles
+   * every container); its exit is then read from the record it left in exits/.
+   */
+  async waitFor(record: ContainerRecord): Promise<ContainerRecord> {
     const bundle = bundleFiles(this.ctx.paths.containers, record.id);
-    await waitForExit(bundle, record.state.monitorPid);
-    // Read the exit now: with --rm, whoever finishes the container first removes the file.
-    const exit = readExit(bundle.exit);
+    if (record.state.status === 'running') await waitForExit(bundle, record.state.monitorPid);
     return this.ctx.lock.with(async () => {
       try {
         return await refresh(this.ctx, findContainer(this.ctx.paths.containers, record.id));
       } catch (error) {
-        if (!exit) throw error;
-        return { ...record, state: { ...record.state, status: 'exited' as const, exitCode: exit.exitCode, error: exit.error, finishedAt: exit.finishedAt } };
+        const left = readJson<Partial<ContainerRecord['state']> | undefined>(path.join(this.ctx.paths.exits, `${record.id}.json`), undefined);
+        if (!left) throw error;
+        return { ...record, state: { ...record.state, ...left, status: 'exited' as const, pid: 0, monitorPid: 0 } };
       }
     });
   }

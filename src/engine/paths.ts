@@ -14,6 +14,8 @@ export interface Paths {
   readonly references: string;
   /** one directory per container: containers/<id>/ */
   readonly containers: string;
+  /** exit records of --rm containers, kept a while after removal so a waiter still learns the exit code */
+  readonly exits: string;
   /** storage driver data: storage/<driver>/ */
   readonly storage: string;
   /** cached, expensive-to-make inputs (debootstrap trees); shared across roots by default */
@@ -39,6 +41,7 @@ export function statePaths(root = process.env.BERTH_ROOT || '/var/lib/berth'): P
     blobs: path.join(abs, 'blobs'),
     references: path.join(abs, 'references.json'),
     containers: path.join(abs, 'containers'),
+    exits: path.join(abs, 'exits'),
     storage: path.join(abs, 'storage'),
     cache: process.env.BERTH_CACHE || '/var/cache/berth',
     tmp: path.join(abs, 'tmp'),

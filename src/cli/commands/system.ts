@@ -1,5 +1,7 @@
 // info, version, system df, system prune, and the hidden `system reconcile`
 // that a detached container's monitor runs when it exits.
+import fs from 'node:fs';
+import path from 'node:path';
 import readline from 'node:readline/promises';
 import type { Cli } from '../program.js';
 import { humanSize } from '../../engine/units.js';
@@ -106,6 +108,11 @@ export function registerSystemCommands(cli: Cli): void {
     .description('Finish containers that exited (run by a container monitor at exit)')
     .argument('[container]')
     .action(async (name?: string) => {
+      // Run by a monitor at exit: when the container was removed meanwhile
+      // (rm -f), there is nothing to do, and opening the engine would only
+      // recreate a state root that may have just been deleted.
+      const root = cli.program.opts<{ root?: string }>().root ?? process.env.BERTH_ROOT ?? '/var/lib/berth';
+      if (name && !fs.existsSync(path.join(root, 'containers', name))) return;
       const engine = await cli.engine();
       await engine.reconcile(name);
     });

@@ -80,6 +80,7 @@ async function finish(ctx: EngineContext, record: ContainerRecord, exit: ExitRec
 /** Repairs what a crash can leave: dirs without records, finished containers not yet cleaned, stray cgroups, work files. Holding the lock. */
 export async function reconcileAll(ctx: EngineContext): Promise<void> {
   sweepTmp(ctx.paths.tmp);
+  pruneExitRecords(ctx.paths.exits);
   for (const id of orphanDirs(ctx.paths.containers)) {
     await removeCgroup(cgroupFor(id)).catch(() => undefined);
     await ctx.storage.remove(id).catch(() => undefined);
@@ -92,5 +93,26 @@ export async function reconcileAll(ctx: EngineContext): Promise<void> {
   await reconcileNetwork(ctx.paths.root, running);
   for (const id of listCgroups()) {
     if (!known.has(id)) await removeCgroup(cgroupFor(id)).catch(() => undefined);
+  }
+}
+
+const EXIT_RECORD_TTL_MS = 10 * 60 * 1000;
+
+/** Exit records of removed --rm containers, once nobody can still be waiting for them. */
+function pruneExitRecords(dir: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  for (const name of names) {
+    const file = `${dir}/${name}`;
+    try {
+      if (now - fs.statSync(file).mtimeMs > EXIT_RECORD_TTL_MS) fs.rmSync(file, { force: true });
+    } catch {
+      // removed meanwhile
+    }
   }
 }

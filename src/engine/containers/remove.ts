@@ -8,6 +8,8 @@ import type { EngineContext } from '../context.js';
 import { removeCgroup, cgroupFor } from '../runtime/cgroups.js';
 import { bundleFiles, deleteRecord, type ContainerRecord } from './record.js';
 import { refresh } from './reconcile.js';
+import path from 'node:path';
+import { writeJsonAtomic } from '../fs-atomic.js';
 import { killAndWait } from './stop.js';
 
 export interface RemoveOptions {
@@ -25,6 +27,12 @@ export async function removeContainer(ctx: EngineContext, record: ContainerRecor
         throw conflict(`You cannot remove a running container ${current.id}. Stop the container before attempting removal or force remove`);
       }
       current = await killAndWait(ctx, current, 'SIGKILL', 10_000);
+    }
+    // --rm: whoever removes it, the one waiting on it must still get its exit code.
+    if (current.hostConfig.autoRemove && current.state.status === 'exited') {
+      fs.mkdirSync(ctx.paths.exits, { recursive: true, mode: 0o700 });
+      const { exitCode, error, oomKilled, finishedAt, startedAt } = current.state;
+      writeJsonAtomic(path.join(ctx.paths.exits, `${current.id}.json`), { exitCode, error, oomKilled, finishedAt, startedAt });
     }
     deleteRecord(ctx.paths.containers, current.id);
     await removeCgroup(cgroupFor(current.id)).catch(() => undefined);
