@@ -1,5 +1,5 @@
 // Start-up cost of a container: `run --rm busybox true` through the engine
-// API (--net none), side by side with `runc run` on the same rootfs and with
+// API (--net none, and --net bridge for what networking adds), side by side with `runc run` on the same rootfs and with
 // `unshare --fork --pid --mount --uts --ipc --net true`, plus a plain
 // fork+exec of `true` as the floor.  Rounds interleave the variants so a
 // noisy neighbour slows all of them alike; figures are medians, and the
@@ -76,7 +76,19 @@ async function main(): Promise<void> {
         if (result.exitCode !== 0) throw new Error(`berth run exited ${result.exitCode}: ${result.error}`);
       },
     },
+    {
+      // A bridged container running beside keeps the bridge and its chains up,
+      // so this measures what one container's network costs (netns, veth,
+      // address, routes, /etc files), not building the bridge each time.
+      name: 'berth run --rm --net bridge',
+      once: async () => {
+        const result = await engine.run({ image: 'busybox', cmd: ['true'], network: 'bridge', autoRemove: true });
+        if (result.exitCode !== 0) throw new Error(`berth run exited ${result.exitCode}: ${result.error}`);
+      },
+    },
   ];
+  const holder = await engine.create({ image: 'busybox', cmd: ['sleep', '3600'], network: 'bridge' });
+  await engine.start(holder.id);
   if (runc) {
     variants.push({
       name: 'runc run (same rootfs)',
@@ -114,6 +126,10 @@ async function main(): Promise<void> {
     const ratio = runcMedian ? `${(row.median / runcMedian).toFixed(2)}x` : '-';
     console.log(`${row.name.padEnd(28)} ${row.median.toFixed(1).padStart(7)}ms ${row.p10.toFixed(1).padStart(7)}ms ${row.p90.toFixed(1).padStart(7)}ms  ${ratio}`);
   }
+  const bridge = rows.find((r) => r.name.includes('bridge'))!.median;
+  const none = rows.find((r) => r.name === 'berth engine API run --rm')!.median;
+  console.log(`bridge vs none: +${(bridge - none).toFixed(1)}ms per container (${(bridge / none).toFixed(2)}x)`);
+  await engine.remove(holder.id, { force: true });
   fs.rmSync(work, { recursive: true, force: true });
   await engine.shutdown();
 }

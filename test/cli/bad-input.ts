@@ -28,7 +28,8 @@ bad('names with .. or capitals, bad flag values: refused, quoted, nothing create
     [['run', '--cpus', '99', 'busybox', 'true'], /range of CPUs is from 0.01 to/],
     [['run', '-v', 'relative:/data', 'busybox', 'true'], /invalid volume specification: 'relative:\/data'/],
     [['run', '-v', '/tmp:/data:rx', 'busybox', 'true'], /invalid mode: rx/],
-    [['run', '--net', 'wifi', 'busybox', 'true'], /Allowed choices are none, host/],
+    [['run', '--net', 'wifi', 'busybox', 'true'], /invalid network mode "wifi"/],
+    [['run', '-p', '80:abc', 'busybox', 'true'], /invalid port spec "80:abc"/],
   ];
   for (const [args, pattern] of cases) {
     const result = await berth(args);

@@ -53,7 +53,7 @@ function addCreateFlags(command: Command): Command {
     .option('--cpus <number>', 'number of CPUs (e.g. 0.5)')
     .option('--pids-limit <n>', 'tune container pids limit (-1 for unlimited)')
     .option('--net, --network <mode>', 'network: bridge (default), none, host or container:<name|id>', 'bridge')
-    .option('-p, --publish <[ip:]host:container[/proto]>', 'publish a container port on the host (repeatable)', collect)
+    .option('-p, --publish <spec>', 'publish a port: [ip:]host:container[/proto] (repeatable)', collect)
     .option('-P, --publish-all', 'publish every exposed port on a random host port')
     .addOption(new Option('--runtime <name>', 'runtime: native (berth\'s own) or runc').choices(['native', 'runc']))
     .option('-l, --label <k=v>', 'set metadata on the container (repeatable)', collect)

@@ -53,7 +53,7 @@ isolation('env, workdir and -e from the caller', async () => {
 });
 
 isolation('--net none has only lo, and lo is up; --net host sees the host interfaces', async () => {
-  const none = await run(['sh', '-c', 'ls /sys/class/net; ping -c 1 -W 2 127.0.0.1 >/dev/null && echo pong']);
+  const none = await run(['sh', '-c', 'ls /sys/class/net; ping -c 1 -W 2 127.0.0.1 >/dev/null && echo pong'], { network: 'none' });
   assert.is(none.stdout, 'lo\npong\n');
   const host = await run(['ls', '/sys/class/net'], { network: 'host' });
   assert.ok(host.stdout.trim().split('\n').length >= 1);
