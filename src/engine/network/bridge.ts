@@ -46,13 +46,16 @@ function restoreInput(tables: { nat: string[]; filter: string[] }): string {
 /** Makes the bridge network if it is not there; returns its state. Holding the lock. */
 export async function ensureBridge(root: string, names: NetworkNames): Promise<NetworkState> {
   let state = loadNetworkState(root, names.bridge);
-  if (state && bridgeExists(names.bridge) && (await iptablesSave('nat')).includes(`:${names.dnatChain} `)) return state;
+  // The bridge and chains are made together and `ready` is written last; the
+  // bridge vanishing (a reboot, a person) means making everything again.
+  if (state?.ready && bridgeExists(names.bridge)) return state;
   if (!state) {
     const routes = await hostRoutes([names.bridge]);
     const subnet = chooseSubnet(routes, undefined, process.env.BERTH_SUBNET || undefined);
     const cidr = parseCidr(subnet);
     state = { subnet, gateway: addressAt(subnet, 1), prefixLength: cidr.prefix, addresses: {}, changedSysctls: {} };
   }
+  state.ready = false;
   // Record the sysctl before changing it, so teardown can put it back.
   const forward = await readSysctl('net.ipv4.ip_forward');
   if (forward !== '1') {
@@ -71,6 +74,8 @@ export async function ensureBridge(root: string, names: NetworkNames): Promise<N
   await writeSysctl(`net.ipv4.conf.${names.bridge}.route_localnet`, '1');
   await removeChains(names); // a half-made set from a crash
   await iptablesRestore(restoreInput(baseRules(names, state.subnet)));
+  state.ready = true;
+  saveNetworkState(root, names.bridge, state);
   return state;
 }
 

@@ -131,15 +131,22 @@ async function attachBridge(root: string, request: NetworkRequest): Promise<Atta
     proxyPids: [],
   };
   try {
-    await ip('netns', 'add', netns);
+    // One ip process for the whole plumbing: the namespace, the veth pair on
+    // the bridge, and (through netns exec) the inside of the namespace.
     const veth = hostVethName(request.id);
-    await ipBatch([`link add ${veth} type veth peer name eth0 netns ${netns}`, `link set ${veth} master ${names.bridge} up`]);
-    await ipBatch([
+    const inside = path.join(request.dir, 'network.batch');
+    fs.writeFileSync(inside, [
       `addr add ${address}/${state.prefixLength} dev eth0`,
       'link set eth0 up',
       'link set lo up',
       `route add default via ${state.gateway}`,
-    ], netns);
+    ].join('\n') + '\n');
+    await ipBatch([
+      `netns add ${netns}`,
+      `link add ${veth} type veth peer name eth0 netns ${netns}`,
+      `link set ${veth} master ${names.bridge} up`,
+      `netns exec ${netns} ip -batch ${inside}`,
+    ]);
     const ports = await resolveBindings(request.ports, request.takenPorts);
     const published = { ...settings, ports };
     const proxyPids = request.portDriver === 'proxy' ? await startProxies(ports, address) : (await addPortRules(names, request.id, ports, address), []);
@@ -147,7 +154,7 @@ async function attachBridge(root: string, request: NetworkRequest): Promise<Atta
     const done: NetworkSettings = { ...published, proxyPids, etc };
     return { settings: done, network: { netnsPath: done.sandboxKey! }, mounts: etcMounts(etc) };
   } catch (error) {
-    await detachNetwork(root, request.id, settings).catch(() => undefined);
+    await detachNetwork(root, request.id, { ...settings, ports: undefined }).catch(() => undefined);
     throw error;
   }
 }
@@ -199,12 +206,13 @@ function stopProxies(pids: readonly number[]): void {
 }
 
 /** Undoes attachNetwork from whatever part of it was made. Holding the lock. Idempotent. */
-export async function detachNetwork(root: string, id: string, settings: Pick<NetworkSettings, 'mode' | 'proxyPids'> | undefined): Promise<void> {
+export async function detachNetwork(root: string, id: string, settings: (Pick<NetworkSettings, 'mode' | 'proxyPids'> & { ports?: readonly PortBinding[] }) | undefined): Promise<void> {
   if (!settings || settings.mode !== 'bridge') return;
   const names = networkNames();
   stopProxies(settings.proxyPids);
   const chain = containerChain(names, id);
-  if ((await iptablesSave('nat')).includes(`:${chain} `)) {
+  // Only a container that published ports has a chain (reconcile passes ports undefined: look).
+  if ((settings.ports === undefined || settings.ports.length > 0) && (await iptablesSave('nat')).includes(`:${chain} `)) {
     await iptablesRestore(`*nat\n-D ${names.dnatChain} -j ${chain}\n-F ${chain}\n-X ${chain}\nCOMMIT\n`);
   }
   const netns = netnsName(names, id);

@@ -13,6 +13,8 @@ export interface NetworkState {
   addresses: Record<string, string>;
   /** sysctl -> the value it had before berth changed it */
   changedSysctls: Record<string, string>;
+  /** set once the bridge and its chains are all in place (a crash in between leaves it unset) */
+  ready?: boolean;
 }
 
 export function stateFile(root: string, bridge: string): string {
