@@ -16,6 +16,9 @@ PACKAGES=(
   "iproute2:ip"
   "procps:ps"
   "util-linux:unshare"
+  "skopeo:skopeo"
+  "docker-registry:docker-registry"
+  "apache2-utils:htpasswd"
   "gcc:gcc"
   "make:make"
 )
