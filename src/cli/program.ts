@@ -10,6 +10,7 @@ import { registerRunCommands } from './commands/run.js';
 import { registerImageCommands } from './commands/images.js';
 import { registerSystemCommands } from './commands/system.js';
 import { registerInspectCommands } from './commands/inspect.js';
+import { registerStatsCommands } from './commands/stats.js';
 
 export interface Cli {
   readonly program: Command;
@@ -62,6 +63,7 @@ export function buildProgram(): Cli {
   registerContainerCommands(cli);
   registerImageCommands(cli);
   registerInspectCommands(cli);
+  registerStatsCommands(cli);
   registerSystemCommands(cli);
   // Docker-style help: commands listed by name, everything within 80 columns.
   const help = { helpWidth: 80, sortOptions: false, subcommandTerm: (command: Command) => command.name() };

@@ -35,6 +35,7 @@ import { commitContainer, type CommitOptions } from './containers/commit.js';
 import type { Change } from './storage/driver.js';
 import type { PortDriver } from './network/container-network.js';
 import { copyIn, copyOut } from './containers/cp.js';
+import { readContainer, statsBetween, type ContainerStats } from './containers/stats.js';
 import { packDirectory } from './archive/index.js';
 import { importTarball, type ImportOptions } from './store/import.js';
 import { chainIds } from './layers.js';
@@ -254,6 +255,27 @@ export class Engine {
 
   async top(ref: string, psArgs?: string) {
     return topContainer(this.ctx, ref, psArgs);
+  }
+
+  /**
+   * One reading per running container (or those named), CPU measured over
+   * `intervalMs`.  The lab and the bench read the same numbers.
+   */
+  async stats(refs: readonly string[] = [], intervalMs = 500): Promise<ContainerStats[]> {
+    const all = (await this.list()).filter((r) => r.state.status === 'running');
+    const records = refs.length ? await Promise.all(refs.map((ref) => this.inspect(ref))) : all;
+    const running = records.filter((r) => r.state.status === 'running');
+    const before = running.map((r) => readContainer(r));
+    await new Promise((r) => setTimeout(r, intervalMs));
+    const result: ContainerStats[] = [];
+    running.forEach((r, i) => {
+      try {
+        result.push(statsBetween(r, before[i]!, readContainer(r)));
+      } catch {
+        // exited between the two readings
+      }
+    });
+    return result;
   }
 
   async diff(ref: string): Promise<Change[]> {
