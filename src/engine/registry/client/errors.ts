@@ -80,7 +80,7 @@ export async function responseError(response: Response, context: string): Promis
     const label = code === 'DENIED' ? 'denied' : 'unauthorized';
     return new RegistryError(kind, `${label}: ${words}`, code, response.status);
   }
-  if (response.status === 401) return new RegistryError('permission', `unauthorized: ${words}`, 'UNAUTHORIZED', 401);
+  if (response.status === 401) return new RegistryError('permission', `unauthorized: ${entries.length ? words : 'authentication required'}`, 'UNAUTHORIZED', 401);
   if (response.status === 429) return new RegistryError(kind, `toomanyrequests: ${words} (the registry limits how often you may pull; try again later)`, code ?? 'TOOMANYREQUESTS', 429);
   const label = code ? code.toLowerCase().replace(/_/g, ' ') : `${context}: unexpected status`;
   return new RegistryError(kind, `${label}: ${words}`, code, response.status);
