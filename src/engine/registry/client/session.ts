@@ -193,12 +193,26 @@ export class RegistrySession {
   }
 }
 
-/** The scopes to ask for: the challenge's own and the request's, without repeats. */
+/**
+ * The scopes to ask for: the challenge's own and the request's, one per
+ * resource with their actions merged ("repository:a:pull" + "repository:a:pull,push"
+ * -> "repository:a:pull,push"), so one token serves both.
+ */
 function allScopes(challenge: Challenge, scopes: readonly string[]): string[] {
-  const all = new Set<string>();
-  for (const s of (challenge.params.scope ?? '').split(' ')) if (s) all.add(s);
-  for (const s of scopes) all.add(s);
-  return [...all].sort();
+  const actions = new Map<string, Set<string>>();
+  const other = new Set<string>();
+  for (const scope of [...(challenge.params.scope ?? '').split(' '), ...scopes]) {
+    if (!scope) continue;
+    const last = scope.lastIndexOf(':');
+    const first = scope.indexOf(':');
+    if (first < 0 || last <= first) { other.add(scope); continue; }
+    const resource = scope.slice(0, last);
+    const set = actions.get(resource) ?? new Set<string>();
+    for (const action of scope.slice(last + 1).split(',')) if (action) set.add(action);
+    actions.set(resource, set);
+  }
+  const merged = [...actions].map(([resource, set]) => `${resource}:${[...set].sort().join(',')}`);
+  return [...merged, ...other].sort();
 }
 
 function scopeKey(challenge: Challenge, scopes: readonly string[]): string {
