@@ -60,6 +60,7 @@ export async function fetchLayer(
   const side = gzip ? zlib.createGunzip() : new PassThrough();
   const sink = new Writable({ write: (_chunk, _encoding, callback) => callback() });
   let received = 0;
+  let sideError: unknown;
   const tee = new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
       received += chunk.length;
@@ -67,19 +68,22 @@ export async function fetchLayer(
         return callback(invalid(`blob ${layer.digest} is larger than the ${layer.size} bytes its manifest says`));
       }
       onBytes(received);
-      if (side.write(chunk)) callback(null, chunk);
-      else side.once('drain', () => callback(null, chunk));
+      // A broken side (bad gzip) stops being fed; the blob's digest is checked first, below.
+      if (sideError !== undefined || side.destroyed || side.write(chunk)) return callback(null, chunk);
+      const resume = () => { side.off('drain', resume); side.off('close', resume); callback(null, chunk); };
+      side.once('drain', resume);
+      side.once('close', resume);
     },
     flush(callback: TransformCallback) {
-      side.end();
+      if (!side.destroyed) side.end();
       callback();
     },
   });
   const sideDone = pipeline(side, diff, sink);
-  sideDone.catch((error) => tee.destroy(invalid(`layer ${layer.digest} is not a valid ${gzip ? 'gzip stream' : 'tar'}: ${(error as Error).message}`, error)));
+  const sideSettled = sideDone.catch((error) => { sideError = error; });
   try {
     await pipeline(source, tee, blobDigest, writer);
-    await sideDone;
+    await sideSettled;
   } catch (error) {
     writer.abort();
     side.destroy();
@@ -88,6 +92,10 @@ export async function fetchLayer(
   if (blobDigest.digest !== layer.digest) {
     writer.abort();
     throw invalid(`digest mismatch: the registry sent blob ${layer.digest} with the content of ${blobDigest.digest} (${blobDigest.size} bytes); nothing was stored`);
+  }
+  if (sideError !== undefined) {
+    writer.abort();
+    throw invalid(`layer ${layer.digest} is not a valid gzip stream: ${(sideError as Error).message}`, sideError);
   }
   if (gzip && diff.digest !== diffId) {
     writer.abort();
