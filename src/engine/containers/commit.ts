@@ -6,7 +6,7 @@ import type { EngineContext } from '../context.js';
 import { applyConfigChanges } from '../store/config-changes.js';
 import { putTarAsGzipLayer } from '../store/layer-blob.js';
 import type { Image } from '../store/images.js';
-import type { ContainerConfig as ImageContainerConfig, ImageConfig } from '../store/oci.js';
+import type { ContainerConfig as ImageContainerConfig, HistoryEntry, ImageConfig } from '../store/oci.js';
 import { refresh } from './reconcile.js';
 import { findContainer } from './lookup.js';
 
@@ -17,6 +17,10 @@ export interface CommitOptions {
   readonly author?: string;
   /** -c: Dockerfile instructions applied to the config (CMD, ENV, ...) */
   readonly changes?: readonly string[];
+  /** the exact run-time config of the new image (a build step keeps its parent's, not the container's Cmd) */
+  readonly config?: ImageContainerConfig;
+  /** the exact history entry to append (a build step's `created_by`) */
+  readonly history?: HistoryEntry;
 }
 
 export async function commitContainer(ctx: EngineContext, ref: string, options: CommitOptions = {}): Promise<Image> {
@@ -26,7 +30,7 @@ export async function commitContainer(ctx: EngineContext, ref: string, options: 
     const baseLayers = ctx.images.layers(record.image);
     const layer = await putTarAsGzipLayer(ctx.images.blobs, ctx.storage.diff(record.id));
     // As Docker does, the new image runs what the container ran.
-    let runConfig: ImageContainerConfig = {
+    let runConfig: ImageContainerConfig = options.config ?? {
       ...(base.config ?? {}),
       Env: record.config.env,
       Cmd: record.config.cmd ?? undefined,
@@ -44,7 +48,7 @@ export async function commitContainer(ctx: EngineContext, ref: string, options: 
       config: runConfig,
       history: [
         ...(base.history ?? []),
-        { created, created_by: [record.path, ...record.args].join(' '), ...(options.author ? { author: options.author } : {}), ...(options.message ? { comment: options.message } : {}) },
+        options.history ? { created, ...options.history } : { created, created_by: [record.path, ...record.args].join(' '), ...(options.author ? { author: options.author } : {}), ...(options.message ? { comment: options.message } : {}) },
       ],
     };
     delete (config as Partial<ImageConfig>).rootfs;
