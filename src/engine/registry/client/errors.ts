@@ -112,7 +112,7 @@ export function networkError(error: unknown, method: string, url: string): Berth
   if (error instanceof BerthError) return error;
   if ((error as Error)?.name === 'AbortError') return new BerthError('internal', `${method} ${url}: cancelled`, { cause: error });
   const code = errorCode(error);
-  const reason = (code && NETWORK_HINTS[code]) || (error as Error)?.message || String(error);
+  const reason = (code && NETWORK_HINTS[code]) || innermostMessage(error);
   const origin = safeOrigin(url);
   return new RegistryError('internal', `cannot reach the registry at ${origin} (${method} ${url}): ${reason}`, undefined, undefined, error);
 }
@@ -126,6 +126,15 @@ function errorCode(error: unknown): string | undefined {
     }
   }
   return undefined;
+}
+
+/** fetch's own message is "fetch failed"; the cause says why (e.g. "bad port" for ports fetch refuses). */
+function innermostMessage(error: unknown): string {
+  let message = String((error as Error)?.message ?? error);
+  for (let e = (error as { cause?: unknown })?.cause, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as Error).message) message = (e as Error).message;
+  }
+  return message === 'bad port' ? 'bad port (fetch refuses to connect to this port; run the registry on another one)' : message;
 }
 
 function safeOrigin(url: string): string {

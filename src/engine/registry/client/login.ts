@@ -16,6 +16,7 @@ export interface LoginResult {
  */
 export function registryBaseUrl(registry: string): string {
   if (/^https?:\/\//i.test(registry)) return registry.replace(/\/+$/, '');
+  if (registryHost(registry) === 'docker.io') return 'https://registry-1.docker.io';
   const hostname = registry.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   const loopback = hostname === 'localhost' || hostname === '::1' || /^127\./.test(hostname);
   return `${loopback ? 'http' : 'https'}://${registry}`;

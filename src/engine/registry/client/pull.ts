@@ -72,11 +72,17 @@ export async function pullImage(store: ImageStore, target: RegistryTarget, refer
     else { emit(layerEvent(layer, 'Pulling fs layer')); todo.push(i); }
   });
   const tick = throttle(100);
+  // The first layer that fails stops the others' downloads too.
+  const stop = new AbortController();
+  const layerSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
   await inPool(todo, options.concurrency ?? 3, async (i) => {
     const layer = manifest.layers[i]!;
     const fetched = await fetchLayer(session, target, layer, diffIds[i]!, store.blobs, (received) => {
       tick(layer.digest, received === layer.size, () => emit(layerEvent(layer, 'Downloading', received)));
-    }, signal);
+    }, layerSignal).catch((error: unknown) => {
+      if (!stop.signal.aborted) stop.abort(error);
+      throw error;
+    });
     sizes[i] = fetched.uncompressedSize;
     downloaded++;
     emit(layerEvent(layer, 'Download complete'));
