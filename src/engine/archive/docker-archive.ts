@@ -229,22 +229,32 @@ interface PlannedImage {
 }
 
 /** Reads a `docker save` tar (old or new), or an OCI layout tar, into the store; returns the images, tags applied. */
-export async function loadImages(store: ImageStore, source: Readable): Promise<Image[]> {
+export interface LoadOptions {
+  /** wraps the step that changes the store's records (e.g. with the engine's global lock); spooling and checking run outside it */
+  readonly lock?: <T>(work: () => Promise<T>) => Promise<T>;
+}
+
+export async function loadImages(store: ImageStore, source: Readable, options: LoadOptions = {}): Promise<Image[]> {
   const work = path.join(store.paths.tmp, `load-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
   try {
     const archive = await SpooledArchive.read(source, work);
     const planned = archive.has('manifest.json') ? await planDockerImages(archive) : archive.has('index.json') ? await planOciImages(archive) : undefined;
     if (!planned) throw invalid('the archive holds neither manifest.json (docker save) nor index.json (an OCI layout): is it an image archive?');
     if (planned.length === 0) throw invalid('the archive lists no images');
-    const loaded: string[] = [];
+    // Blobs first (atomic, verified, no lock needed), then the records.
     for (const plan of planned) {
-      await store.blobs.put(fs.createReadStream(plan.config.file), { digest: plan.config.digest, size: plan.config.size });
-      for (const { entry } of plan.layers) {
+      for (const entry of [plan.config, ...plan.layers.map((l) => l.entry)]) {
         if (!store.blobs.has(entry.digest)) await store.blobs.put(fs.createReadStream(entry.file), { digest: entry.digest, size: entry.size });
       }
-      const image = await store.putManifest(plan.manifestBytes, { tags: plan.tags, layerSizes: plan.layers.map((l) => l.uncompressedSize) });
-      if (!loaded.includes(image.manifestDigest)) loaded.push(image.manifestDigest);
     }
+    const loaded: string[] = [];
+    const commit = async () => {
+      for (const plan of planned) {
+        const image = await store.putManifest(plan.manifestBytes, { tags: plan.tags, layerSizes: plan.layers.map((l) => l.uncompressedSize) });
+        if (!loaded.includes(image.manifestDigest)) loaded.push(image.manifestDigest);
+      }
+    };
+    await (options.lock ? options.lock(commit) : commit());
     // Views taken after every tag is in place (a later entry may have named an earlier image).
     const now = store.list();
     return loaded.map((digest) => now.find((i) => i.manifestDigest === digest)!);

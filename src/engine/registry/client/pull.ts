@@ -26,6 +26,12 @@ export interface PullOptions {
   readonly session?: RegistrySession;
   /** layers downloaded at once (default 3, as Docker) */
   readonly concurrency?: number;
+  /**
+   * Wraps the one step that changes the store's records (putManifest), e.g.
+   * with the engine's global lock: downloads need no lock (blob writes are
+   * atomic), so others are not kept waiting while bytes arrive.
+   */
+  readonly lock?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 /** Largest image config berth accepts. */
@@ -95,7 +101,8 @@ export async function pullImage(store: ImageStore, target: RegistryTarget, refer
 
   // 4. The manifest, last: only now does the image exist.
   const tags = byDigest ? [localTag] : [localTag, `${localName}@${top.digest}`];
-  const image = await store.putManifest(manifestFetched.bytes, { tags, layerSizes: sizes });
+  const put = () => store.putManifest(manifestFetched.bytes, { tags, layerSizes: sizes });
+  const image = await (options.lock ? options.lock(put) : put());
   const upToDate = downloaded === 0 && previous?.manifestDigest === image.manifestDigest;
   emit({ type: 'digest', digest: top.digest });
   emit({
