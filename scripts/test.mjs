@@ -5,7 +5,7 @@
 // that leaks fails even when its assertions passed.
 //
 //   node scripts/test.mjs [substring ...]   run only files whose path matches
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,7 +48,8 @@ for (const file of files) {
   console.log(`\n# ${name}`);
   // Each file gets its own bridge (and so its own chains and netns names) too.
   const bridge = `bt${path.basename(berthRoot).slice(11, 17).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
-  const env = { ...process.env, BERTH_ROOT: berthRoot, BERTH_CGROUP_PARENT: cgroupParent, BERTH_BRIDGE: bridge, NO_COLOR: '1' };
+  // ...and its own hub, on a port chosen when it starts.
+  const env = { ...process.env, BERTH_ROOT: berthRoot, BERTH_CGROUP_PARENT: cgroupParent, BERTH_BRIDGE: bridge, BERTH_HUB_PORT: '0', NO_COLOR: '1' };
   const result = await run(file, env);
   const total = Number(/Total:\s+(\d+)/.exec(result.output)?.[1] ?? 0);
   const ok = Number(/Passed:\s+(\d+)/.exec(result.output)?.[1] ?? 0);
@@ -56,6 +57,8 @@ for (const file of files) {
   passed += ok; skipped += skip;
   let fileFailed = result.code !== 0 || ok + skip < total;
   failed += Math.max(total - ok - skip, result.code !== 0 && total === ok + skip ? 1 : 0);
+  // The hub a file's pulls started is a service, not a leak: stop it first.
+  spawnSync(process.execPath, ['--', path.join(root, 'bin', 'berth.js'), '--root', berthRoot, 'hub', 'stop'], { env, stdio: 'ignore' });
   // A monitor's exit hook (`berth system reconcile`) may still be finishing: give it a moment.
   let leaks = leftovers(berthRoot, cgroupParent, socketsDir(berthRoot), bridge);
   for (let wait = 0; leaks.length > 0 && wait < 30; wait++) {

@@ -11,6 +11,9 @@ import { registerImageCommands } from './commands/images.js';
 import { registerSystemCommands } from './commands/system.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerStatsCommands } from './commands/stats.js';
+import { registerDistributionCommands } from './commands/distribution.js';
+import { registerHubCommands } from './commands/hub.js';
+import { registerBuildCommands } from './commands/build.js';
 
 export interface Cli {
   readonly program: Command;
@@ -64,6 +67,9 @@ export function buildProgram(): Cli {
   registerImageCommands(cli);
   registerInspectCommands(cli);
   registerStatsCommands(cli);
+  registerDistributionCommands(cli);
+  registerHubCommands(cli);
+  registerBuildCommands(cli);
   registerSystemCommands(cli);
   // Docker-style help: commands listed by name, everything within 80 columns.
   const help = { helpWidth: 80, sortOptions: false, subcommandTerm: (command: Command) => command.name() };

@@ -18,7 +18,8 @@ import { RUNTIME_NAMES, type Runtime, type RuntimeName } from './runtime/driver.
 import { nativeRuntime } from './runtime/native.js';
 import { makeRuncRuntime } from './runtime/runc.js';
 import { ImageStore, type Image } from './store/images.js';
-import { ensureBaseImage } from './hub/index.js';
+import * as distribution from './distribution.js';
+import { stopHub } from './hub/service.js';
 import { createContainer, type CreateOptions } from './containers/create.js';
 import { startContainer, type StartContainerOptions } from './containers/start.js';
 import { stopContainer, killContainer } from './containers/stop.js';
@@ -137,9 +138,46 @@ export class Engine {
     return this.ctx.images.list();
   }
 
-  /** Makes sure an image is present: local, or from the lab's hub (base images). */
+  /** pull: from the registry the name names, or the index (the lab's hub by default). */
   async pull(name: string, onProgress?: (line: string) => void): Promise<Image> {
-    return this.ctx.lock.with(() => ensureBaseImage(this.ctx.images, name, onProgress));
+    return distribution.pull(this.ctx, name, onProgress);
+  }
+
+  /** push: to the registry the name names (`localhost:5000/app`), or the index (`alice/app`). */
+  async push(name: string, onProgress?: (line: string) => void) {
+    return distribution.push(this.ctx, name, onProgress);
+  }
+
+  async search(term: string, limit?: number) {
+    return distribution.search(this.ctx, term, limit);
+  }
+
+  async login(registry: string | undefined, username: string, password: string) {
+    return distribution.login(this.ctx, registry, username, password);
+  }
+
+  async logout(registry: string | undefined) {
+    return distribution.logout(this.ctx, registry);
+  }
+
+  /** save: a tar with the images, in the format docker load and skopeo read. */
+  async save(names: readonly string[], out: NodeJS.WritableStream): Promise<void> {
+    return distribution.save(this.ctx, names, out as import('node:stream').Writable);
+  }
+
+  /** load: images from a tar (berth save, docker save, an OCI layout); returns "Loaded image: ..." lines. */
+  async load(tar: NodeJS.ReadableStream): Promise<string[]> {
+    return distribution.load(this.ctx, tar as Readable);
+  }
+
+  /** The index in use, starting the local hub if that is it. */
+  async index() {
+    return distribution.indexUrl(this.ctx);
+  }
+
+  /** Stops the local hub (tests; `berth hub stop`). */
+  async stopHub(): Promise<boolean> {
+    return stopHub(this.ctx.paths);
   }
 
   /** The image if present, else pulled, as `run` does ("Unable to find image ... locally"). */

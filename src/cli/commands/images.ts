@@ -5,6 +5,7 @@ import type { Cli } from '../program.js';
 import { BerthError } from '../../engine/errors.js';
 import { humanSize } from '../../engine/units.js';
 import { ago, formatTemplate, shortId, table, truncate } from '../output.js';
+import { buildIntermediates } from '../../engine/build/cache.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -22,15 +23,17 @@ export function registerImageCommands(cli: Cli): void {
   program
     .command('images')
     .description('List images')
-    .option('-a, --all', 'show all images (berth keeps no intermediate images: same as default)')
+    .option('-a, --all', 'show all images (by default, intermediate images of builds are hidden)')
     .option('-q, --quiet', 'only show image IDs')
     .option('--no-trunc', "don't truncate output")
     .option('--format <template>', "format output using a Go-style template, e.g. '{{.Repository}}:{{.Tag}}'")
     .argument('[repository[:tag]]', 'only images of this repository (and tag)')
-    .action(async (filter: string | undefined, flags: { quiet?: boolean; trunc: boolean; format?: string }) => {
+    .action(async (filter: string | undefined, flags: { all?: boolean; quiet?: boolean; trunc: boolean; format?: string }) => {
       const engine = await cli.engine();
       const rows: Array<{ Repository: string; Tag: string; ID: string; CreatedSince: string; CreatedAt: string; Size: string }> = [];
-      const images = engine.listImages().sort((a, b) => b.created.localeCompare(a.created));
+      // As Docker does, untagged images a build made on the way are shown only with -a.
+      const hidden = flags.all ? new Set<string>() : buildIntermediates(engine.paths.root);
+      const images = engine.listImages().filter((i) => i.tags.length > 0 || !hidden.has(i.id)).sort((a, b) => b.created.localeCompare(a.created));
       for (const image of images) {
         const id = flags.trunc === false ? image.id : shortId(image.id);
         const refs = image.tags.length ? image.tags.map(splitTag) : [{ repository: '<none>', tag: '<none>' }];
@@ -49,18 +52,6 @@ export function registerImageCommands(cli: Cli): void {
       } else {
         console.log(table(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], rows.map((r) => [r.Repository, r.Tag, r.ID, r.CreatedSince, r.Size])));
       }
-    });
-
-  program
-    .command('pull')
-    .description("Download an image from the lab's hub (busybox, debian:bookworm)")
-    .option('-q, --quiet', 'suppress verbose output')
-    .argument('<name[:tag]>')
-    .action(async (name: string, flags: { quiet?: boolean }) => {
-      const engine = await cli.engine();
-      const image = await engine.pull(name, flags.quiet ? undefined : (line) => process.stderr.write(`${line}\n`));
-      if (!flags.quiet) console.log(`Status: Image is up to date for ${image.tags[0] ?? name}`);
-      console.log(image.tags.find((t) => t.startsWith(name)) ?? image.tags[0] ?? image.id);
     });
 
   program

@@ -54,7 +54,7 @@ export async function buildBusybox(store: ImageStore, binary = BUSYBOX_BINARY): 
       created,
       architecture: ociArchitecture(),
       os: 'linux',
-      config: { Env: [PATH_ENV], Cmd: ['sh'] },
+      config: { Env: [PATH_ENV], Cmd: ['sh'], Labels: { 'org.opencontainers.image.description': 'BusyBox: the Swiss Army knife of embedded Linux, a shell and 300 tools in one small static binary' } },
       history: [{ created, created_by: `berth hub: ${binary} (${busyboxVersion(binary)}) with its applets as hard links`, comment: 'built locally from busybox-static' }],
     },
     layers: [{ blobDigest: layer.blobDigest, diffId: layer.diffId, uncompressedSize: layer.uncompressedSize, mediaType: layer.mediaType }],

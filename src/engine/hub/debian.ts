@@ -30,7 +30,7 @@ export async function ensureDebian(store: ImageStore, onProgress?: Progress): Pr
   onProgress?.(`importing ${tarball} as ${DEBIAN_REFERENCE}`);
   return importTarball(store, fs.createReadStream(tarball), {
     ref: DEBIAN_REFERENCE,
-    changes: [`ENV ${PATH_ENV}`, 'CMD ["bash"]'],
+    changes: [`ENV ${PATH_ENV}`, 'CMD ["bash"]', 'LABEL org.opencontainers.image.description="Debian 12 (bookworm), minimal base system built with debootstrap"'],
     // The tarball's date, so every store importing the same tarball gets the same image id.
     created: fs.statSync(tarball).mtime.toISOString(),
     createdBy: `debootstrap --variant=minbase ${DEBIAN_SUITE}`,
