@@ -1,0 +1,65 @@
+// `berth registry serve`: a registry in the foreground (what `docker run -p
+// 5000:5000 registry:2` gives, plus the v1 search index), for a classroom hub
+// or to try pushes by hand.  Runs until SIGINT or SIGTERM; prints its URL,
+// then one line per request.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Cli } from '../program.js';
+import { invalid } from '../../engine/errors.js';
+import type { AuthConfig } from '../../engine/registry/server/auth.js';
+
+export interface ServeFlags {
+  port: string;
+  host: string;
+  storage?: string;
+  auth?: string;
+}
+
+/** `htpasswd:FILE` or `token:FILE` -> the server's auth config (the file must exist). */
+export function parseAuthFlag(text: string | undefined): AuthConfig {
+  if (text === undefined || text === 'none') return { kind: 'none' };
+  const match = /^(htpasswd|token):(.+)$/.exec(text);
+  if (!match) throw invalid(`invalid --auth ${JSON.stringify(text)}: expected htpasswd:FILE or token:FILE`);
+  const file = path.resolve(match[2]!);
+  if (!fs.existsSync(file)) throw invalid(`--auth ${match[1]}: no such file ${file} (make one with: htpasswd -Bbc ${file} USER PASSWORD)`);
+  return { kind: match[1] as 'htpasswd' | 'token', file };
+}
+
+function parsePort(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 65535) throw invalid(`invalid --port ${JSON.stringify(text)}: expected a number from 0 to 65535`);
+  return Number(text);
+}
+
+export function registerRegistryCommands(cli: Cli): void {
+  const registry = cli.program.command('registry').description('Run a registry (OCI distribution API and the search index)');
+
+  registry
+    .command('serve')
+    .description('Serve a registry in the foreground until interrupted')
+    .option('-p, --port <port>', 'port to listen on (0 picks a free one)', '5000')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--storage <dir>', 'where blobs and manifests live (default <root>/registry)')
+    .option('--auth <kind:file>', 'htpasswd:FILE (Basic) or token:FILE (Bearer tokens from /token); default none')
+    .action(async (flags: ServeFlags) => {
+      const port = parsePort(flags.port);
+      const auth = parseAuthFlag(flags.auth);
+      const root = cli.program.opts<{ root?: string }>().root ?? process.env.BERTH_ROOT ?? '/var/lib/berth';
+      const dir = path.resolve(flags.storage ?? path.join(root, 'registry'));
+      const { FilesystemStorage } = await import('../../engine/registry/storage/filesystem.js');
+      const { startRegistry } = await import('../../engine/registry/server/server.js');
+      const storage = new FilesystemStorage(dir);
+      const running = await startRegistry({ host: flags.host, port, storage, auth, log: (line) => console.log(line) });
+      console.log(`Registry listening on ${running.url} (storage: ${dir}, auth: ${auth.kind}${auth.kind === 'none' ? '' : ` ${auth.file}`})`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await running.close();
+      console.log('Registry stopped');
+    });
+}
