@@ -13,6 +13,7 @@ import { registerInspectCommands } from './commands/inspect.js';
 import { registerStatsCommands } from './commands/stats.js';
 import { registerDistributionCommands } from './commands/distribution.js';
 import { registerHubCommands } from './commands/hub.js';
+import { registerRegistryCommands } from './commands/registry.js';
 import { registerBuildCommands } from './commands/build.js';
 
 export interface Cli {
@@ -69,6 +70,7 @@ export function buildProgram(): Cli {
   registerStatsCommands(cli);
   registerDistributionCommands(cli);
   registerHubCommands(cli);
+  registerRegistryCommands(cli);
   registerBuildCommands(cli);
   registerSystemCommands(cli);
   // Docker-style help: commands listed by name, everything within 80 columns.

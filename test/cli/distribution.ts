@@ -1,0 +1,119 @@
+// The seed's "index vs registry" section through the berth command, with
+// peers nobody here wrote: skopeo, and the distribution registry from Debian.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import * as assert from 'uvu/assert';
+import { suite } from 'uvu';
+import { BERTH_BIN, berth, ok, removeAll } from '../_berth.js';
+import { berthRoot, eventually } from '../_helpers.js';
+
+const dist = suite('pull, push, search, save and load');
+const children: ChildProcess[] = [];
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(1000) })).status < 500;
+  } catch {
+    return false;
+  }
+}
+
+/** berth's own registry, as `berth registry serve` runs it. */
+async function berthRegistry(): Promise<number> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--', BERTH_BIN, 'registry', 'serve', '--port', String(port), '--storage', path.join(berthRoot(), 'registry-under-test')], { stdio: 'ignore' });
+  children.push(child);
+  await eventually(() => answers(`http://127.0.0.1:${port}/v2/`), 10_000, 'berth registry to answer');
+  return port;
+}
+
+/** The distribution registry from Debian's docker-registry package. */
+async function distributionRegistry(): Promise<number> {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(berthRoot(), 'distribution-'));
+  const config = path.join(dir, 'config.yml');
+  fs.writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+  children.push(child);
+  await eventually(() => answers(`http://127.0.0.1:${port}/v2/`), 10_000, 'docker-registry to answer');
+  return port;
+}
+
+dist.after(async () => {
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('close', r)))));
+  await removeAll();
+});
+
+dist('pull busybox from the index (the hub), and search finds it by name and description', async () => {
+  const pulled = await berth(['pull', 'busybox']);
+  assert.is(pulled.code, 0, pulled.stderr);
+  assert.is(pulled.stdout, 'busybox:latest\n');
+  const byName = await ok(['search', 'busybox']);
+  assert.match(byName, /^NAME\s+DESCRIPTION\s+STARS\s+OFFICIAL\nbusybox\s+BusyBox: the Swiss Army knife/);
+  assert.match(byName, /\[OK\]/);
+  assert.match(await ok(['search', 'swiss']), /^busybox /m);
+  const missing = await berth(['pull', 'no-such-thing']);
+  assert.is(missing.code, 1);
+  assert.match(missing.stderr, /pull access denied for no-such-thing/);
+});
+
+dist('tag, push to localhost:PORT/app, rmi, pull it back and run it; a plain namespace goes to the index', async () => {
+  const port = await berthRegistry();
+  await ok(['run', '--name', 'maker', 'busybox', 'sh', '-c', 'echo v1 > /app.txt']);
+  await ok(['commit', 'maker', 'app']);
+  await ok(['tag', 'app', `localhost:${port}/app`]);
+  const pushed = await ok(['push', `localhost:${port}/app`]);
+  assert.match(pushed, new RegExp(`The push refers to repository \\[localhost:${port}/app\\]`));
+  assert.match(pushed, /latest: digest: sha256:[0-9a-f]{64} size: \d+/);
+  await ok(['rmi', `localhost:${port}/app`]);
+  const pulled = await berth(['pull', `localhost:${port}/app`]);
+  assert.is(pulled.code, 0, pulled.stderr);
+  assert.is(await ok(['run', '--rm', `localhost:${port}/app`, 'cat', '/app.txt']), 'v1\n');
+  await ok(['tag', 'app', 'alice/app']);
+  await ok(['push', 'alice/app']);
+  assert.match(await ok(['search', 'alice']), /^alice\/app /m);
+  await ok(['rm', 'maker']);
+});
+
+dist('skopeo copies from berth\'s registry to an oci: dir and back; berth runs the result', async () => {
+  const port = await berthRegistry();
+  await ok(['tag', 'busybox', `localhost:${port}/lab/box:v1`]);
+  await ok(['push', `localhost:${port}/lab/box:v1`]);
+  const oci = path.join(berthRoot(), 'oci-copy');
+  execFileSync('skopeo', ['copy', '--src-tls-verify=false', `docker://127.0.0.1:${port}/lab/box:v1`, `oci:${oci}:v1`], { stdio: 'pipe' });
+  execFileSync('skopeo', ['copy', '--dest-tls-verify=false', `oci:${oci}:v1`, `docker://127.0.0.1:${port}/lab/box:back`], { stdio: 'pipe' });
+  assert.is(await ok(['run', '--rm', `localhost:${port}/lab/box:back`, 'echo', 'round trip']), 'round trip\n');
+});
+
+dist('berth pushes to and pulls from the distribution registry', async () => {
+  const port = await distributionRegistry();
+  await ok(['tag', 'busybox', `localhost:${port}/peer/box`]);
+  await ok(['push', `localhost:${port}/peer/box`]);
+  await ok(['rmi', `localhost:${port}/peer/box`]);
+  await ok(['pull', `localhost:${port}/peer/box`]);
+  assert.is(await ok(['run', '--rm', `localhost:${port}/peer/box`, 'echo', 'from distribution']), 'from distribution\n');
+});
+
+dist('save writes what skopeo reads as docker-archive:, and load brings it back', async () => {
+  const archive = path.join(berthRoot(), 'box.tar');
+  await ok(['save', '-o', archive, 'busybox']);
+  const inspected = JSON.parse(execFileSync('skopeo', ['inspect', `docker-archive:${archive}`], { encoding: 'utf8' }));
+  assert.is(inspected.Os, 'linux');
+  assert.ok(inspected.Layers.length >= 1);
+  await ok(['rmi', '-f', 'busybox']);
+  assert.match(await ok(['load', '-i', archive]), /^Loaded image: busybox:latest$/m);
+  assert.is(await ok(['run', '--rm', 'busybox', 'echo', 'loaded']), 'loaded\n');
+});
+
+dist.run();
