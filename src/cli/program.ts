@@ -15,6 +15,8 @@ import { registerDistributionCommands } from './commands/distribution.js';
 import { registerHubCommands } from './commands/hub.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { registerBuildCommands } from './commands/build.js';
+import { registerLearnCommands } from './commands/learn.js';
+import { registerLessonCommands } from './commands/lesson.js';
 
 export interface Cli {
   readonly program: Command;
@@ -72,6 +74,8 @@ export function buildProgram(): Cli {
   registerHubCommands(cli);
   registerRegistryCommands(cli);
   registerBuildCommands(cli);
+  registerLearnCommands(cli);
+  registerLessonCommands(cli);
   registerSystemCommands(cli);
   // Docker-style help: commands listed by name, everything within 80 columns.
   const help = { helpWidth: 80, sortOptions: false, subcommandTerm: (command: Command) => command.name() };

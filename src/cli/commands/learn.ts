@@ -1,0 +1,31 @@
+// `berth learn`: the lab.  Opens the Ink TUI on a terminal; elsewhere prints
+// the lessons and how to run them headlessly.  Everything heavy (Ink, React,
+// the engine, Markdown) loads only after the decision, so the menu paints fast.
+import type { Cli } from '../program.js';
+
+export function registerLearnCommands(cli: Cli): void {
+  cli.program
+    .command('learn')
+    .description('Open the lab: Docker 101 lessons typed for real against berth')
+    .option('--reset', 'forget your progress first')
+    .option('--hub <url>', "use an instructor's hub as the index (sets BERTH_INDEX for the session)")
+    .action(async (flags: { reset?: boolean; hub?: string }) => {
+      if (flags.hub) process.env.BERTH_INDEX = flags.hub.replace(/\/+$/, '');
+      if (flags.reset) {
+        const { clearProgress } = await import('../../lessons/progress.js');
+        clearProgress();
+      }
+      const root = cli.program.opts<{ root?: string }>().root;
+      if (root) process.env.BERTH_ROOT = root;
+      if (!process.stdout.isTTY || !process.stdin.isTTY) {
+        const { lessonListing } = await import('../../lessons/listing.js');
+        process.stdout.write(`berth learn needs a terminal. The lessons:\n\n${await lessonListing()}\n`);
+        process.stdout.write('Run one headlessly:   berth lesson run <number|id> --yes\n');
+        process.stdout.write('Run them all:         berth lesson run --all --yes\n');
+        process.stdout.write('Your progress:        berth progress [--json]\n');
+        return;
+      }
+      const { startLab } = await import('../../tui/start.js');
+      await startLab({ openEngine: () => cli.engine() });
+    });
+}

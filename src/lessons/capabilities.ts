@@ -1,0 +1,27 @@
+// What a lesson may `require`: engine capabilities that land one by one.  A
+// capability is present when the berth command has its command(s); a lesson
+// requiring a missing one is shown as "coming", not as broken.
+
+/** capability → the berth commands it needs */
+export const CAPABILITIES: Readonly<Record<string, readonly string[]>> = {
+  build: ['build'],
+  registry: ['registry'],
+  deploy: ['deploy'],
+  bench: ['bench'],
+};
+
+let cached: Promise<Set<string>> | undefined;
+
+/** The capabilities this berth has (loads the CLI program once to see its commands). */
+export function presentCapabilities(): Promise<Set<string>> {
+  cached ??= (async () => {
+    const { buildProgram } = await import('../cli/program.js');
+    const commands = new Set(buildProgram().program.commands.map((c) => c.name()));
+    return new Set(Object.entries(CAPABILITIES).filter(([, needs]) => needs.every((n) => commands.has(n))).map(([name]) => name));
+  })();
+  return cached;
+}
+
+export function missingCapabilities(requires: readonly string[], present: ReadonlySet<string>): string[] {
+  return requires.filter((r) => !present.has(r));
+}
