@@ -22,7 +22,7 @@ import { BuildCache, stepKey } from './cache.js';
 import { BuildAborted, configImage, RunFailed, runStep, scratchImage, writeStep } from './steps.js';
 import { METADATA, commandForm, DEFAULT_SHELL } from './instructions.js';
 import { contextSources, makeDir, placeSources, resolveChown, rootfsSources, sourcesHash, archiveKind, type CopySource, type SourceEntry } from './copy.js';
-import { expandWord, expandWords, jsonArray } from './words.js';
+import { expandWord, expandWords, jsonArray, splitRaw } from './words.js';
 import type { BuildEvent, BuildListener } from './events.js';
 
 export type { BuildEvent, BuildListener } from './events.js';
@@ -209,7 +209,7 @@ export class Builder {
   /** An ARG's names and values: --build-arg wins, then the default, then (in a stage) the global one. */
   private declareArgs(instruction: Instruction, scope: Map<string, string | undefined>, env: Map<string, string>): Array<[string, string | undefined]> {
     const vars = new Map([...this.definedVars(scope), ...env]);
-    return instruction.args.split(/\s+/).filter(Boolean).map((word) => {
+    return splitRaw(instruction.args, this.file.escape).map((word) => {
       const eq = word.indexOf('=');
       const name = eq < 0 ? word : word.slice(0, eq);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new DockerfileError(this.file.file, instruction.line, `ARG: invalid name ${JSON.stringify(name)}`);

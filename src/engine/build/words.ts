@@ -134,6 +134,32 @@ export function expandPairs(instruction: string, text: string, vars: Vars, escap
   });
 }
 
+/** Splits on whitespace outside quotes, keeping quotes and escapes for a later expandWord (ARG K="a b"). */
+export function splitRaw(text: string, escape = '\\'): string[] {
+  const words: string[] = [];
+  let word = '';
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === escape && quote !== "'" && i + 1 < text.length) {
+      word += c + text[++i];
+    } else if (quote) {
+      if (c === quote) quote = undefined;
+      word += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      word += c;
+    } else if (/\s/.test(c)) {
+      if (word) words.push(word);
+      word = '';
+    } else {
+      word += c;
+    }
+  }
+  if (word) words.push(word);
+  return words;
+}
+
 /** A JSON array of strings (exec form), or undefined for the shell form. */
 export function jsonArray(text: string): string[] | undefined {
   if (!text.trimStart().startsWith('[')) return undefined;
