@@ -6,7 +6,7 @@
 // hub simply pulls it.
 import type { EngineContext } from './context.js';
 import { BerthError } from './errors.js';
-import { ensureBaseImage, HUB_IMAGES } from './hub/index.js';
+import { ensureBaseImage, HUB_DESCRIPTIONS, HUB_IMAGES } from './hub/index.js';
 import { ensureHub } from './hub/service.js';
 import { resolveName, type ResolvedName } from './registry/resolve.js';
 import { formatProgress, pullImage, pushImage, searchIndex, login as registryLogin, logout as registryLogout, type SearchResult } from './registry/client/index.js';
@@ -98,7 +98,17 @@ export async function push(ctx: EngineContext, name: string, onProgress?: Progre
 
 export async function search(ctx: EngineContext, term: string, limit = 25): Promise<SearchResult[]> {
   const index = await indexUrl(ctx);
-  return searchIndex(index.url, term, limit);
+  const results = await searchIndex(index.url, term, limit);
+  if (!index.localHub) return results;
+  // The local hub also offers the base images it makes on the first pull.
+  const needle = term.toLowerCase();
+  for (const [reference, description] of Object.entries(HUB_DESCRIPTIONS)) {
+    const name = reference.split(':')[0]!;
+    if (results.some((r) => r.name === name)) continue;
+    if (!name.includes(needle) && !description.toLowerCase().includes(needle)) continue;
+    results.push({ name, description, star_count: 0, is_official: true, is_automated: false });
+  }
+  return results.slice(0, limit);
 }
 
 /** login to a registry host, or the index when none is named. */

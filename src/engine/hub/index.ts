@@ -11,6 +11,14 @@ export type { Progress } from './debian.js';
 const BASE_IMAGES: Record<string, (store: ImageStore, onProgress?: Progress) => Promise<Image>> = {
   [BUSYBOX_REFERENCE]: (store) => ensureBusybox(store),
   [DEBIAN_REFERENCE]: ensureDebian,
+  // `debian` alone means debian:latest, which on this hub is bookworm.
+  'debian:latest': async (store, onProgress) => store.tag(await ensureDebian(store, onProgress), 'debian:latest'),
+};
+
+/** What `search` says of each base image before the hub has been seeded with it. */
+export const HUB_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  [BUSYBOX_REFERENCE]: 'BusyBox: the Swiss Army knife of embedded Linux, a shell and 300 tools in one small static binary',
+  [DEBIAN_REFERENCE]: 'Debian 12 (bookworm), minimal base system built with debootstrap',
 };
 
 /** References the hub can make, e.g. ["busybox:latest", "debian:bookworm"]. */
