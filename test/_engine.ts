@@ -12,6 +12,7 @@ export function engineSuite(name: string, options: EngineOptions = {}): { test: 
   test.after(async () => {
     if (!engine) return;
     for (const c of await engine.list()) await engine.remove(c.id, { force: true });
+    await engine.stopHub();
     await engine.shutdown();
   });
   return {

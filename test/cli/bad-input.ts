@@ -42,7 +42,7 @@ bad('names with .. or capitals, bad flag values: refused, quoted, nothing create
 bad('unknown things: image, container, command', async () => {
   const image = await berth(['run', 'no-such-image']);
   assert.is(image.code, 125);
-  assert.match(image.stderr, /No such image: no-such-image/);
+  assert.match(image.stderr, /pull access denied for no-such-image, repository does not exist/);
   for (const command of [['stop', 'ghost'], ['rm', 'ghost'], ['logs', 'ghost'], ['inspect', 'ghost'], ['rmi', 'ghost']]) {
     const result = await berth(command);
     assert.is(result.code, 1, command.join(' '));

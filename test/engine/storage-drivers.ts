@@ -16,6 +16,7 @@ for (const driver of ['overlay', 'vfs', 'btrfs'] as DriverName[]) {
   });
   test.after(async () => {
     for (const c of await engine.list()) await engine.remove(c.id, { force: true });
+    await engine.stopHub();
     await engine.shutdown();
   });
 
