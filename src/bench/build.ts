@@ -1,0 +1,90 @@
+// Builds against Docker's: a Dockerfile of COPY and ENV steps, built fresh
+// (--no-cache) and rebuilt from cache, by `berth build` and by `docker build`
+// (the classic builder, DOCKER_BUILDKIT=0, on a dockerd this script starts
+// with its own data root and no iptables), both from the same busybox image
+// (berth's, handed to docker with `berth save | docker load`).  Interleaved
+// rounds; medians; ratios berth / docker from the same run.
+//
+//   node dist/src/bench/build.js [--rounds 5]
+// Needs docker.io (dockerd) installed; CI does not run this.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { PACKAGE_ROOT } from '../engine/sys.js';
+
+const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 5);
+const BERTH = [process.execPath, '--', path.join(PACKAGE_ROOT, 'bin', 'berth.js')];
+
+function makeContext(dir: string): void {
+  fs.mkdirSync(path.join(dir, 'site', 'assets'), { recursive: true });
+  for (let i = 0; i < 200; i++) fs.writeFileSync(path.join(dir, 'site', 'assets', `file-${i}.txt`), crypto.randomBytes(2048).toString('hex'));
+  fs.writeFileSync(path.join(dir, 'site', 'index.html'), '<h1>bench</h1>\n');
+  fs.writeFileSync(path.join(dir, 'data.bin'), crypto.randomBytes(20 * 1024 * 1024));
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), [
+    'FROM busybox:latest',
+    'ENV APP_HOME=/srv/app',
+    'COPY data.bin /srv/app/data.bin',
+    'ENV STAGE=copy',
+    'COPY site /srv/app/site',
+    'WORKDIR /srv/app',
+    'ENV PORT=8080',
+    'LABEL org.opencontainers.image.description="build bench"',
+    'CMD ["httpd", "-f", "-p", "8080", "-h", "/srv/app/site"]',
+    '',
+  ].join('\n'));
+}
+
+function timed(command: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const start = performance.now();
+  const result = spawnSync(command[0]!, command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (result.status !== 0) throw new Error(`${command.join(' ')} failed: ${result.stderr}`);
+  return performance.now() - start;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function main(): Promise<void> {
+  const work = fs.mkdtempSync('/tmp/berth-build-bench-');
+  const socket = `unix://${work}/docker.sock`;
+  const dockerEnv = { ...process.env, DOCKER_HOST: socket, DOCKER_BUILDKIT: '0' };
+  const berthEnv = { ...process.env, BERTH_ROOT: path.join(work, 'berth'), BERTH_HUB_PORT: '0' };
+  const dockerd = spawn('dockerd', ['--iptables=false', '--bridge=none', '--data-root', path.join(work, 'docker'), '--exec-root', path.join(work, 'docker-exec'), '--pidfile', path.join(work, 'docker.pid'), '--host', socket], { stdio: 'ignore' });
+  try {
+    makeContext(path.join(work, 'context'));
+    for (let i = 0; i < 200 && spawnSync('docker', ['version'], { env: dockerEnv, stdio: 'ignore' }).status !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+    execFileSync(BERTH[0]!, [...BERTH.slice(1), 'pull', 'busybox'], { env: berthEnv, stdio: 'ignore' });
+    const archive = path.join(work, 'busybox.tar');
+    execFileSync(BERTH[0]!, [...BERTH.slice(1), 'save', '-o', archive, 'busybox'], { env: berthEnv });
+    execFileSync('docker', ['load', '-i', archive], { env: dockerEnv, stdio: 'ignore' });
+    const context = path.join(work, 'context');
+    const variants = {
+      'berth fresh': () => timed([...BERTH, 'build', '--no-cache', '-q', '-t', 'bench:fresh', context], berthEnv),
+      'docker fresh': () => timed(['docker', 'build', '--no-cache', '-q', '-t', 'bench:fresh', context], dockerEnv),
+      'berth cached': () => timed([...BERTH, 'build', '-q', '-t', 'bench:cached', context], berthEnv),
+      'docker cached': () => timed(['docker', 'build', '-q', '-t', 'bench:cached', context], dockerEnv),
+    };
+    for (const run of Object.values(variants)) run(); // warm-up (and fills both caches)
+    const samples: Record<string, number[]> = {};
+    for (let round = 0; round < rounds; round++) {
+      const names = Object.keys(variants) as Array<keyof typeof variants>;
+      for (const name of round % 2 ? names.reverse() : names) (samples[name] ??= []).push(variants[name]());
+      process.stderr.write(`  round ${round + 1}/${rounds}\n`);
+    }
+    console.log(`Dockerfile of COPY/ENV steps (20 MB + 200 files), ${rounds} interleaved rounds, median wall time per build`);
+    for (const kind of ['fresh', 'cached']) {
+      const b = median(samples[`berth ${kind}`]!);
+      const d = median(samples[`docker ${kind}`]!);
+      console.log(`${kind.padEnd(7)} berth ${b.toFixed(0).padStart(6)} ms   docker ${d.toFixed(0).padStart(6)} ms   berth/docker ${(b / d).toFixed(2)}x`);
+    }
+  } finally {
+    spawnSync(BERTH[0]!, [...BERTH.slice(1), 'hub', 'stop'], { env: berthEnv, stdio: 'ignore' });
+    dockerd.kill('SIGTERM');
+    await new Promise((r) => (dockerd.exitCode !== null ? r(null) : dockerd.on('close', r)));
+    spawnSync('sh', ['-c', `grep " ${work}" /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l`]);
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
