@@ -8,6 +8,7 @@ import type { EngineContext } from './context.js';
 import { BerthError } from './errors.js';
 import { ensureBaseImage, HUB_DESCRIPTIONS, HUB_IMAGES } from './hub/index.js';
 import { ensureHub } from './hub/service.js';
+import { HUB_RECIPES, type HubRecipe } from './hub/recipes.js';
 import { resolveName, type ResolvedName } from './registry/resolve.js';
 import { formatProgress, pullImage, pushImage, searchIndex, login as registryLogin, logout as registryLogout, type SearchResult } from './registry/client/index.js';
 import { normalizeReference } from './store/reference.js';
@@ -33,8 +34,11 @@ async function target(ctx: EngineContext, name: string): Promise<{ resolved: Res
 
 const isNotFound = (error: unknown) => error instanceof BerthError && (error.kind === 'not-found' || /MANIFEST_UNKNOWN|NAME_UNKNOWN|not found/i.test(error.message));
 
+/** Builds a hub recipe into the local store (the Engine supplies it: building needs the whole engine). */
+export type RecipeBuilder = (reference: string, recipe: HubRecipe, onProgress?: Progress) => Promise<Image>;
+
 /** pull: from the registry the name names, or the index. */
-export async function pull(ctx: EngineContext, name: string, onProgress?: Progress): Promise<Image> {
+export async function pull(ctx: EngineContext, name: string, onProgress?: Progress, buildRecipe?: RecipeBuilder): Promise<Image> {
   const { resolved, localHub } = await target(ctx, name);
   // Only the final putManifest needs the lock: a long pull never holds up `ps`.
   const options = {
@@ -46,7 +50,7 @@ export async function pull(ctx: EngineContext, name: string, onProgress?: Progre
   try {
     return await pullImage(ctx.images, registryTarget, resolved.reference, options);
   } catch (error) {
-    const base = HUB_IMAGES.includes(normalizeReference(name));
+    const base = HUB_IMAGES.includes(normalizeReference(name)) || (buildRecipe !== undefined && normalizeReference(name) in HUB_RECIPES);
     if (!(localHub && base && isNotFound(error))) {
       if (isNotFound(error) && resolved.onIndex) {
         throw new BerthError('not-found', `pull access denied for ${name}, repository does not exist or may require 'berth login' (${(error as Error).message})`, { cause: error });
@@ -56,7 +60,10 @@ export async function pull(ctx: EngineContext, name: string, onProgress?: Progre
   }
   // The local hub lacks a base image: make it here and seed the hub with it.
   onProgress?.(`${resolved.localName}: not on the hub yet, making it from local packages`);
-  const image = await ctx.lock.with(() => ensureBaseImage(ctx.images, resolved.localName, onProgress));
+  const recipe = HUB_RECIPES[resolved.localName];
+  const image = recipe && buildRecipe
+    ? await buildRecipe(resolved.localName, recipe, onProgress)
+    : await ctx.lock.with(() => ensureBaseImage(ctx.images, resolved.localName, onProgress));
   await pushImage(ctx.images, image, registryTarget, resolved.reference, {});
   onProgress?.(`Status: Downloaded newer image for ${resolved.localName}`);
   return ctx.images.resolve(resolved.localName);
@@ -102,7 +109,8 @@ export async function search(ctx: EngineContext, term: string, limit = 25): Prom
   if (!index.localHub) return results;
   // The local hub also offers the base images it makes on the first pull.
   const needle = term.toLowerCase();
-  for (const [reference, description] of Object.entries(HUB_DESCRIPTIONS)) {
+  const offered = { ...HUB_DESCRIPTIONS, ...Object.fromEntries(Object.entries(HUB_RECIPES).map(([r, recipe]) => [r, recipe.description])) };
+  for (const [reference, description] of Object.entries(offered)) {
     const name = reference.split(':')[0]!;
     if (results.some((r) => r.name === name)) continue;
     if (!name.includes(needle) && !description.toLowerCase().includes(needle)) continue;

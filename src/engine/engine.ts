@@ -20,6 +20,7 @@ import { makeRuncRuntime } from './runtime/runc.js';
 import { ImageStore, type Image } from './store/images.js';
 import * as distribution from './distribution.js';
 import { stopHub } from './hub/service.js';
+import type { HubRecipe } from './hub/recipes.js';
 import { createContainer, type CreateOptions } from './containers/create.js';
 import { startContainer, type StartContainerOptions } from './containers/start.js';
 import { stopContainer, killContainer } from './containers/stop.js';
@@ -140,7 +141,27 @@ export class Engine {
 
   /** pull: from the registry the name names, or the index (the lab's hub by default). */
   async pull(name: string, onProgress?: (line: string) => void): Promise<Image> {
-    return distribution.pull(this.ctx, name, onProgress);
+    return distribution.pull(this.ctx, name, onProgress, (reference, recipe, progress) => this.buildRecipe(reference, recipe, progress));
+  }
+
+  /** Builds one of the hub's recipes (apache2...) with the builder, from an empty context. */
+  private async buildRecipe(reference: string, recipe: HubRecipe, onProgress?: (line: string) => void): Promise<Image> {
+    const { build } = await import('./build/builder.js');
+    const context = fs.mkdtempSync(path.join(this.ctx.paths.tmp, `recipe-${process.pid}-`));
+    try {
+      fs.writeFileSync(path.join(context, 'Dockerfile'), recipe.dockerfile);
+      await build(this, {
+        context,
+        tags: [reference],
+        onEvent: (event) => {
+          if (event.type === 'step') onProgress?.(`Step ${event.index}/${event.total} : ${event.text}`);
+          else if (event.type === 'progress') onProgress?.(event.line);
+        },
+      });
+      return this.ctx.images.resolve(reference);
+    } finally {
+      fs.rmSync(context, { recursive: true, force: true });
+    }
   }
 
   /** push: to the registry the name names (`localhost:5000/app`), or the index (`alice/app`). */

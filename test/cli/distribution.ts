@@ -68,6 +68,28 @@ dist('pull busybox from the index (the hub), and search finds it by name and des
   assert.match(missing.stderr, /pull access denied for no-such-thing/);
 });
 
+dist('search apache finds the hub\'s apache2; the first pull builds it from debian and seeds the hub; it serves a page', async () => {
+  assert.match(await ok(['search', 'apache']), /^apache2\s+Apache HTTP Server/m);
+  const pulled = await berth(['pull', 'apache2'], { timeoutMs: 15 * 60_000 });
+  assert.is(pulled.code, 0, pulled.stderr);
+  assert.match(pulled.stderr, /Step \d+\/\d+ : RUN apt-get/);
+  const port = await freePort();
+  const id = (await ok(['run', '-d', '-p', `127.0.0.1:${port}:80`, 'apache2'])).trim();
+  const page = await eventually(async () => {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) });
+      return response.ok ? await response.text() : undefined;
+    } catch {
+      return undefined;
+    }
+  }, 20_000, 'apache to answer');
+  assert.match(page, /It works!/);
+  await ok(['rm', '-f', id]);
+  // Now on the hub: the next pull is a plain pull.
+  await ok(['rmi', 'apache2']);
+  assert.not.match((await berth(['pull', 'apache2'])).stderr, /Step 1/);
+});
+
 dist('tag, push to localhost:PORT/app, rmi, pull it back and run it; a plain namespace goes to the index', async () => {
   const port = await berthRegistry();
   await ok(['run', '--name', 'maker', 'busybox', 'sh', '-c', 'echo v1 > /app.txt']);
