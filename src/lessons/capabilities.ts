@@ -2,10 +2,11 @@
 // capability is present when the berth command has its command(s); a lesson
 // requiring a missing one is shown as "coming", not as broken.
 
-/** capability → the berth commands it needs */
+/** capability → the berth commands it needs ("registry start": a subcommand) */
 export const CAPABILITIES: Readonly<Record<string, readonly string[]>> = {
   build: ['build'],
-  registry: ['registry'],
+  // a lesson step cannot hold a foreground `registry serve`: it needs one that runs in the background
+  registry: ['registry start'],
   deploy: ['deploy'],
   bench: ['bench'],
 };
@@ -16,7 +17,7 @@ let cached: Promise<Set<string>> | undefined;
 export function presentCapabilities(): Promise<Set<string>> {
   cached ??= (async () => {
     const { buildProgram } = await import('../cli/program.js');
-    const commands = new Set(buildProgram().program.commands.map((c) => c.name()));
+    const commands = new Set(buildProgram().program.commands.flatMap((c) => [c.name(), ...c.commands.map((s) => `${c.name()} ${s.name()}`)]));
     return new Set(Object.entries(CAPABILITIES).filter(([, needs]) => needs.every((n) => commands.has(n))).map(([name]) => name));
   })();
   return cached;

@@ -21,6 +21,8 @@ export interface RunOptions {
   /** each chunk of output as it arrives */
   readonly onData?: (chunk: string) => void;
   readonly env?: NodeJS.ProcessEnv;
+  /** where relative paths in the command point (the session: the lessons folder) */
+  readonly cwd?: string;
   readonly timeoutMs?: number;
   /**
    * For an interactive command without a terminal (headless): bytes to type
@@ -42,7 +44,7 @@ export function commandArgv(prepared: Prepared): [string, ...string[]] {
 
 export function runCommand(prepared: Prepared, options: RunOptions = {}): Running {
   const [file, ...args] = commandArgv(prepared);
-  const child = spawn(file, args, { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(file, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   let killed = false;
   const take = (d: Buffer) => {

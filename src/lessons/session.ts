@@ -1,6 +1,7 @@
 // One learner's pass through a lesson, shared by the TUI and the headless
 // runner: run a typed line, remember its output, evaluate the step's check.
 // No terminal, no Ink.
+import path from 'node:path';
 import type { Engine } from '../engine/engine.js';
 import { evaluate, type Verdict } from './checks/index.js';
 import { prepare, type Prepared } from './command-line.js';
@@ -42,7 +43,7 @@ export class LessonSession {
 
   /** Runs a prepared (non-interactive, or headless with typed input) command. */
   run(prepared: Prepared, options: Parameters<typeof runCommand>[1] = {}): Running {
-    const running = runCommand(prepared, { ...options, env: { ...this.env, ...options.env } });
+    const running = runCommand(prepared, { cwd: path.dirname(this.lesson.file), ...options, env: { ...this.env, ...options.env } });
     return {
       abort: running.abort,
       result: running.result.then((r) => {
