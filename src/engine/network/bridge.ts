@@ -9,8 +9,11 @@ import { addressAt, chooseSubnet, hostRoutes, parseCidr } from './cidr.js';
 import type { NetworkNames } from './names.js';
 import { deleteNetworkState, loadNetworkState, saveNetworkState, type NetworkState } from './state.js';
 
+// /proc/sys/net shows the network namespace of the process that reads it;
+// /sys/class/net shows the one /sys was mounted in, which is wrong for an
+// engine started inside another namespace (`berth --host`, via nsenter).
 function bridgeExists(bridge: string): boolean {
-  return fs.existsSync(`/sys/class/net/${bridge}`);
+  return fs.existsSync(`/proc/sys/net/ipv4/conf/${bridge}`);
 }
 
 /** The nat and filter rules of the bridge network (iptables-restore syntax, without COMMIT). */
