@@ -17,6 +17,7 @@ import { registerRegistryCommands } from './commands/registry.js';
 import { registerBuildCommands } from './commands/build.js';
 import { registerLearnCommands } from './commands/learn.js';
 import { registerLessonCommands } from './commands/lesson.js';
+import { registerBenchCommands } from './commands/bench.js';
 
 export interface Cli {
   readonly program: Command;
@@ -76,6 +77,7 @@ export function buildProgram(): Cli {
   registerBuildCommands(cli);
   registerLearnCommands(cli);
   registerLessonCommands(cli);
+  registerBenchCommands(cli);
   registerSystemCommands(cli);
   // Docker-style help: commands listed by name, everything within 80 columns.
   const help = { helpWidth: 80, sortOptions: false, subcommandTerm: (command: Command) => command.name() };
