@@ -17,6 +17,8 @@ import { registerRegistryCommands } from './commands/registry.js';
 import { registerBuildCommands } from './commands/build.js';
 import { registerLearnCommands } from './commands/learn.js';
 import { registerLessonCommands } from './commands/lesson.js';
+import { dispatchToHost, registerHostCommands } from './commands/host.js';
+import { registerDeployCommands } from './commands/deploy.js';
 import { registerBenchCommands } from './commands/bench.js';
 
 export interface Cli {
@@ -51,6 +53,7 @@ export function buildProgram(): Cli {
     .usage('[OPTIONS] COMMAND')
     .option('--root <dir>', 'state directory (default $BERTH_ROOT or /var/lib/berth)')
     .option('-s, --storage-driver <name>', 'storage driver: overlay, btrfs or vfs (default: the one the state root uses, else overlay)')
+    .option('--host <name>', 'run the command on a host made by `berth host create` (its engine, in its network namespace)')
     .version('berth version 0.1.0', '-v, --version', 'print the version and exit')
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
@@ -77,6 +80,8 @@ export function buildProgram(): Cli {
   registerBuildCommands(cli);
   registerLearnCommands(cli);
   registerLessonCommands(cli);
+  registerHostCommands(cli);
+  registerDeployCommands(cli);
   registerBenchCommands(cli);
   registerSystemCommands(cli);
   // Docker-style help: commands listed by name, everything within 80 columns.
@@ -103,6 +108,11 @@ export async function main(argv: string[]): Promise<void> {
   }
   const name = commandName(args);
   try {
+    const onHost = await dispatchToHost(args);
+    if (onHost !== undefined) {
+      process.exitCode = onHost;
+      return;
+    }
     await program.parseAsync(args, { from: 'user' });
   } catch (error) {
     process.exitCode = exitCodeFor(error, name);
