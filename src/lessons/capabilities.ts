@@ -7,7 +7,8 @@ export const CAPABILITIES: Readonly<Record<string, readonly string[]>> = {
   build: ['build'],
   // a lesson step cannot hold a foreground `registry serve`: it needs one that runs in the background
   registry: ['registry start'],
-  deploy: ['deploy'],
+  // development → registry → production: deploy plus a registry that runs in the background
+  deploy: ['deploy', 'registry start'],
   bench: ['bench'],
 };
 
