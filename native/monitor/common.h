@@ -62,4 +62,13 @@ int exec_process(const struct process_cfg *cfg, berth_error *err);
 /* Restores the signal mask and dispositions a fresh process expects. */
 void reset_signals(void);
 
+/* ---- entering a running container (enter.c), for berth-exec and health probes */
+#define BERTH_NS_DIFFERING (-1) /* every namespace the target is in that we are not */
+/* Adds the CLONE_NEW* flags named in "pid,mount,uts,ipc,net,cgroup" to *mask. */
+int ns_mask_parse(char *list, int *mask, berth_error *err);
+/* Writes "0" to each cgroup.procs path, then setns()es into /proc/<pid>/ns/<type>
+ * for each type in mask (CLONE_NEW* flags, or BERTH_NS_DIFFERING), in the
+ * order cgroup ipc uts net pid mnt.  The pid namespace applies to children. */
+int enter_container(pid_t pid, int mask, char *const *cgroups, size_t ncgroups, berth_error *err);
+
 #endif

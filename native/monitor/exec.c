@@ -17,31 +17,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define EXIT_ENTER 125
 
-static const struct ns_kind {
-  const char *name, *file;
-  int flag;
-} ns_kinds[] = { /* the order setns() takes them in: mount last, its /proc is the container's */
-  { "cgroup", "cgroup", CLONE_NEWCGROUP }, { "ipc", "ipc", CLONE_NEWIPC }, { "uts", "uts", CLONE_NEWUTS },
-  { "net", "net", CLONE_NEWNET }, { "pid", "pid", CLONE_NEWPID }, { "mount", "mnt", CLONE_NEWNS },
-};
-#define NS_COUNT (sizeof ns_kinds / sizeof *ns_kinds)
-
 static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 
 struct options {
   pid_t pid;
-  int ns_given, ns_wanted[NS_COUNT];
+  int ns_mask; /* CLONE_NEW* flags, or BERTH_NS_DIFFERING without --ns */
   char **cgroups, **env;
   size_t ncgroups, nenv;
   gid_t *groups;
@@ -79,16 +68,9 @@ static long number(const char *opt, const char *value) {
 }
 
 static void parse_ns(struct options *o, char *list) {
-  o->ns_given = 1;
-  for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
-    size_t k = 0;
-    while (k < NS_COUNT && strcmp(ns_kinds[k].name, name)) k++;
-    if (k == NS_COUNT) {
-      fprintf(stderr, "berth-exec: --ns: unknown namespace %s\n", name);
-      exit(EXIT_ENTER);
-    }
-    o->ns_wanted[k] = 1;
-  }
+  berth_error err;
+  if (o->ns_mask == BERTH_NS_DIFFERING) o->ns_mask = 0;
+  if (ns_mask_parse(list, &o->ns_mask, &err) < 0) die(&err, EXIT_ENTER);
 }
 
 static void parse(struct options *o, int argc, char **argv) {
@@ -99,6 +81,7 @@ static void parse(struct options *o, int argc, char **argv) {
   };
   int c;
   o->cfg.cwd = "/";
+  o->ns_mask = BERTH_NS_DIFFERING;
   while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
     gid_t gid;
     int cap;
@@ -126,49 +109,8 @@ static void parse(struct options *o, int argc, char **argv) {
   o->cfg.env = o->env ? o->env : empty;
 }
 
-/* Without --ns: every namespace the target is in that we are not. */
-static int differs(pid_t pid, const char *file) {
-  char theirs[64], ours[64];
-  struct stat a, b;
-  snprintf(theirs, sizeof theirs, "/proc/%d/ns/%s", (int)pid, file);
-  snprintf(ours, sizeof ours, "/proc/self/ns/%s", file);
-  if (stat(theirs, &a) < 0 || stat(ours, &b) < 0) return 0;
-  return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
-}
-
-static int open_namespaces(const struct options *o, int fds[NS_COUNT], berth_error *err) {
-  for (size_t k = 0; k < NS_COUNT; k++) {
-    fds[k] = -1;
-    int wanted = o->ns_given ? o->ns_wanted[k] : differs(o->pid, ns_kinds[k].file);
-    if (!wanted) continue;
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)o->pid, ns_kinds[k].file);
-    fds[k] = open(path, O_RDONLY | O_CLOEXEC);
-    if (fds[k] < 0) return berth_fail(err, errno, "open `%s`", path);
-  }
-  return 0;
-}
-
-static int join_cgroups(const struct options *o, berth_error *err) {
-  for (size_t i = 0; i < o->ncgroups; i++) {
-    cleanup_close int fd = open(o->cgroups[i], O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return berth_fail(err, errno, "open `%s`", o->cgroups[i]);
-    if (write_all(fd, "0", 1) < 0) return berth_fail(err, errno, "write `%s`", o->cgroups[i]);
-  }
-  return 0;
-}
-
 static int enter(const struct options *o, berth_error *err) {
-  int fds[NS_COUNT];
-  int r = open_namespaces(o, fds, err);
-  if (r == 0) r = join_cgroups(o, err);
-  for (size_t k = 0; k < NS_COUNT; k++) {
-    if (fds[k] < 0) continue;
-    if (r == 0 && setns(fds[k], ns_kinds[k].flag) < 0)
-      r = berth_fail(err, errno, "setns `/proc/%d/ns/%s`", (int)o->pid, ns_kinds[k].file);
-    close(fds[k]);
-  }
-  return r;
+  return enter_container(o->pid, o->ns_mask, o->cgroups, o->ncgroups, err);
 }
 
 static void child(const struct options *o) __attribute__((noreturn));
