@@ -32,6 +32,31 @@
  * 5. The log (path from BERTH_KEY_LOG): one JSON object per line per chunk of
  *    output, as Docker's json-file driver writes it:
  *    {"log":"hello\n","stream":"stdout","time":"2026-01-02T03:04:05.123456789Z"}
+ *    It continues across restarts.
+ *
+ * 6. The health file (path from BERTH_KEY_HEALTH_FILE), written atomically at
+ *    start and after every probe, in Docker's shape (the last 5 probes, Output
+ *    cut at 4096 bytes; a probe killed at the timeout has ExitCode -1):
+ *    {"Status":"starting|healthy|unhealthy","FailingStreak":N,
+ *     "Log":[{"Start":"...","End":"...","ExitCode":0,"Output":"..."}]}
+ *    The first probe runs one interval after the process started.  Exit 0 is
+ *    healthy (streak reset); any other code, or the timeout, is a failure that
+ *    counts unless the status is still "starting" and the probe began within the
+ *    start period; `health_retries` failures in a row make it unhealthy.  After a
+ *    restart the status is "starting" again.
+ *
+ * 7. Restarts.  When the process exits (not a failure to exec) and the file
+ *    BERTH_KEY_STOP_FLAG does not exist, the monitor starts the same spec again
+ *    if restart_policy says so: "always" and "unless-stopped" always,
+ *    "on-failure" when the exit code is not 0 and fewer than restart_max (0: no
+ *    limit) restarts were made; "no" (or none) never.  Between two runs it waits
+ *    100 ms, doubled at each restart, back to 100 ms when the process ran 10 s or
+ *    more, at most 1 minute; the stop flag ends the wait.  The pidfile says
+ *    container pid 0 meanwhile.  The restart file (path from
+ *    BERTH_KEY_RESTART_COUNT) is written atomically at each start and exit:
+ *    {"count":N,"restarting":0|1,"exitCode":N,"startedAt":"...","finishedAt":"..."}
+ *    Attach clients stay connected across restarts; only the last exit writes
+ *    the exit file and runs exit_cmd.
  */
 #ifndef BERTH_PROTOCOL_H
 #define BERTH_PROTOCOL_H
@@ -77,5 +102,20 @@
 #define BERTH_KEY_EXIT "exit"            /* path of the exit file */
 #define BERTH_KEY_PIDFILE "pidfile"      /* path where the monitor writes "<monitor pid> <container pid>\n" */
 #define BERTH_KEY_EXIT_CMD "exit_cmd"    /* [n] argv run (detached, stdio to /dev/null) after the exit file is written */
+
+/* Health probes (section 6): run inside the container's namespaces and cgroups, as its user, with its env and cwd. */
+#define BERTH_KEY_HEALTH_CMD "health_cmd"  /* [n] argv of the probe; none: no health checks */
+#define BERTH_KEY_HEALTH_INTERVAL "health_interval_ms"
+#define BERTH_KEY_HEALTH_TIMEOUT "health_timeout_ms"
+#define BERTH_KEY_HEALTH_RETRIES "health_retries"
+#define BERTH_KEY_HEALTH_START_PERIOD "health_start_period_ms"
+#define BERTH_KEY_HEALTH_FILE "health_file" /* path of the health file */
+#define BERTH_KEY_HEALTH_ON_HOST "health_on_host" /* "1": run health_cmd on the host as is (runc: `runc exec ...`) */
+
+/* Restarts (section 7). */
+#define BERTH_KEY_RESTART_POLICY "restart_policy" /* no | always | on-failure | unless-stopped */
+#define BERTH_KEY_RESTART_MAX "restart_max"   /* on-failure: at most this many restarts (0: no limit) */
+#define BERTH_KEY_RESTART_COUNT "restart_count" /* path of the restart file */
+#define BERTH_KEY_STOP_FLAG "stop_flag"       /* path: when this file exists, the process is not restarted */
 
 #endif

@@ -2,8 +2,9 @@
  * berth-monitor <container dir> — one per container.  Reads the spec, starts
  * the container process (native: clone + init.c; command: fork + exec on the
  * host), reports "ok <pid>" or "error <message>" on fd 3, then owns the
- * container's stdio: the json log, the attach socket, signal forwarding, and
- * finally the exit file.  See ../README.md and ../include/protocol.h.
+ * container's stdio: the json log, the attach socket, signal forwarding,
+ * health probes (health.c), restarts by the restart policy, and finally the
+ * exit file.  See ../README.md and ../include/protocol.h.
  */
 #include "monitor.h"
 #include "../include/protocol.h"
@@ -25,6 +26,10 @@
 
 #define STDIN_MAX_BUFFER (1u << 20)
 #define DRAIN_MS 2000
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 60000
+#define BACKOFF_RESET_AFTER_MS 10000
+#define STOP_FLAG_POLL_MS 50
 
 static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 
@@ -40,7 +45,16 @@ struct monitor {
   size_t in_len;
   int close_stdin_when_drained;
   char exec_error[BERTH_ERRMSG];
+  struct health health;
+  int restarts;          /* how many times the process was started again */
+  int between_runs;      /* exited, waiting to start again */
+  long run_started_ms;   /* monotonic, for the backoff reset */
+  long backoff_ms;
+  char started_at[40], finished_at[40];
 };
+
+/* fd 3 until the ready line is written; the number is reused after that. */
+static int ready_fd_open = 1;
 
 static void ready_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void ready_line(const char *fmt, ...) {
@@ -56,6 +70,7 @@ static void ready_line(const char *fmt, ...) {
   line[n++] = '\n';
   write_all(BERTH_READY_FD, line, (size_t)n);
   close(BERTH_READY_FD);
+  ready_fd_open = 0;
 }
 
 /* Our own stdio is /dev/null, fd 3 stays (CLOEXEC), nothing else is inherited. */
@@ -100,7 +115,7 @@ static int start_child(struct monitor *m, berth_error *err) {
     return berth_fail(err, e, "clone `%s`", m->spec.rootfs ? m->spec.rootfs : m->spec.mode);
   }
   if (pid == 0) { /* the engine waits for EOF on the ready fd: only the monitor may hold it */
-    close(BERTH_READY_FD);
+    if (ready_fd_open) close(BERTH_READY_FD);
     close(sv[0]);
     if (native) container_init(&m->spec, &m->io, sv[1]);
     command_child(&m->spec, &m->io, sv[1]);
@@ -140,13 +155,14 @@ static void send_go(struct monitor *m) {
 static int write_pidfile(struct monitor *m, berth_error *err) {
   if (!m->spec.pidfile) return 0;
   char text[64];
-  int n = snprintf(text, sizeof text, "%d %d\n", (int)getpid(), (int)m->child);
+  int n = snprintf(text, sizeof text, "%d %d\n", (int)getpid(), m->between_runs ? 0 : (int)m->child);
   return atomic_write(m->spec.pidfile, text, (size_t)n, err);
 }
 
 static int setup(struct monitor *m, const char *dir, berth_error *err) {
   if (spec_read(dir, &m->spec, err) < 0) return -1;
   m->attach.tty = m->spec.tty;
+  health_init(&m->health, &m->spec);
   if (m->spec.log) {
     m->log_fd = open(m->spec.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (m->log_fd < 0) return berth_fail(err, errno, "open `%s`", m->spec.log);
@@ -160,6 +176,12 @@ static int setup(struct monitor *m, const char *dir, berth_error *err) {
 }
 
 /* ---- the loop */
+
+static long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void on_output(struct monitor *m, int *fd, int stream) {
   char buf[32768];
@@ -237,13 +259,15 @@ static void on_signal(struct monitor *m) {
   struct signalfd_siginfo si;
   while (read(m->sig_fd, &si, sizeof si) == sizeof si) {
     if (si.ssi_signo != SIGCHLD) {
-      if (!m->reaped) kill(m->child, (int)si.ssi_signo);
+      if (!m->reaped && m->child > 0) kill(m->child, (int)si.ssi_signo);
       continue;
     }
     int status;
     pid_t pid;
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
       if (pid == m->child) m->status = status, m->reaped = 1;
+      else health_reaped(&m->health, &m->spec, pid, status, now_ms());
+    }
   }
 }
 
@@ -262,13 +286,7 @@ static void on_sync(struct monitor *m) {
   }
 }
 
-static long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-enum { P_SIG, P_SYNC, P_LISTEN, P_OUT, P_ERR, P_PTY, P_STDIN, P_CLIENTS };
+enum { P_SIG, P_SYNC, P_LISTEN, P_OUT, P_ERR, P_PTY, P_STDIN, P_HEALTH, P_CLIENTS };
 
 static int output_open(struct monitor *m) {
   return m->io.out_r >= 0 || m->io.err_r >= 0 || m->io.pty >= 0;
@@ -287,12 +305,13 @@ static void poll_once(struct monitor *m, int timeout) {
   int in_fd = stdin_fd(m), in_room = m->in_len < STDIN_MAX_BUFFER;
   watch(&p[P_SIG], m->sig_fd, POLLIN);
   watch(&p[P_SYNC], m->sync_fd, POLLIN);
-  watch(&p[P_LISTEN], m->reaped ? -1 : m->attach.listen_fd, POLLIN);
+  watch(&p[P_LISTEN], m->reaped && !m->between_runs ? -1 : m->attach.listen_fd, POLLIN);
   watch(&p[P_OUT], m->io.out_r, POLLIN);
   watch(&p[P_ERR], m->io.err_r, POLLIN);
   watch(&p[P_PTY], m->io.pty, POLLIN);
   watch(&p[P_STDIN], m->in_len > 0 && !m->spec.tty ? in_fd : -1, POLLOUT);
   if (m->spec.tty && m->in_len > 0) p[P_PTY].events |= POLLOUT;
+  watch(&p[P_HEALTH], m->health.out_fd, POLLIN);
   for (size_t i = 0; i < m->attach.n; i++) {
     struct client *c = &m->attach.clients[i];
     watch(&p[P_CLIENTS + i], c->fd, (short)((c->eof || !in_room ? 0 : POLLIN) | (c->len ? POLLOUT : 0)));
@@ -308,6 +327,7 @@ static void poll_once(struct monitor *m, int timeout) {
   if (p[P_ERR].revents) on_output(m, &m->io.err_r, BERTH_STREAM_STDERR);
   if (p[P_PTY].revents & (POLLIN | POLLHUP | POLLERR)) on_output(m, &m->io.pty, BERTH_STREAM_STDOUT);
   if (p[P_STDIN].revents || (p[P_PTY].revents & POLLOUT)) flush_stdin(m);
+  if (p[P_HEALTH].revents && m->health.out_fd >= 0) health_on_output(&m->health);
   /* clients: walk backwards, since dropping one moves the last into its slot */
   for (size_t k = m->attach.n < n - P_CLIENTS ? m->attach.n : n - P_CLIENTS; k-- > 0;) {
     short r = p[P_CLIENTS + k].revents;
@@ -319,13 +339,111 @@ static void poll_once(struct monitor *m, int timeout) {
   free(p);
 }
 
+/* Until the process has exited and its output is drained; probes run meanwhile. */
 static void run(struct monitor *m) {
   long deadline = 0;
   for (;;) {
-    if (m->reaped && !deadline) deadline = now_ms() + DRAIN_MS;
-    if (deadline && (!output_open(m) || now_ms() >= deadline)) return;
-    poll_once(m, deadline ? (int)(deadline - now_ms()) : -1);
+    long now = now_ms();
+    if (m->reaped && !deadline) {
+      deadline = now + DRAIN_MS;
+      health_stopped(&m->health);
+    }
+    if (deadline && (!output_open(m) || now >= deadline)) return;
+    health_tick(&m->health, &m->spec, m->reaped ? 0 : m->child, now);
+    int timeout = deadline ? (int)(deadline - now) : -1;
+    int probe = health_wait_ms(&m->health, &m->spec, now);
+    if (probe >= 0 && (timeout < 0 || probe < timeout)) timeout = probe;
+    poll_once(m, timeout);
   }
+}
+
+/* ---- restarts (protocol.h section 7) */
+
+static void exit_status(int status, int *code, int *sig) {
+  *code = 0, *sig = 0;
+  if (WIFEXITED(status)) *code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status)) *sig = WTERMSIG(status), *code = 128 + *sig;
+}
+
+static int stop_requested(const struct monitor *m) {
+  return m->spec.stop_flag && access(m->spec.stop_flag, F_OK) == 0;
+}
+
+static int should_restart(const struct monitor *m) {
+  const char *policy = m->spec.restart_policy;
+  if (!policy || m->exec_error[0] || stop_requested(m)) return 0;
+  int code, sig;
+  exit_status(m->status, &code, &sig);
+  if (!strcmp(policy, "always") || !strcmp(policy, "unless-stopped")) return 1;
+  if (!strcmp(policy, "on-failure")) return code != 0 && (m->spec.restart_max <= 0 || m->restarts < m->spec.restart_max);
+  return 0;
+}
+
+static void write_restart_file(struct monitor *m) {
+  if (!m->spec.restart_file) return;
+  int code, sig;
+  exit_status(m->status, &code, &sig);
+  char text[256];
+  int n = snprintf(text, sizeof text, "{\"count\":%d,\"restarting\":%d,\"exitCode\":%d,\"startedAt\":\"%s\",\"finishedAt\":\"%s\"}\n",
+                   m->restarts, m->between_runs, code, m->started_at, m->finished_at);
+  berth_error err;
+  atomic_write(m->spec.restart_file, text, (size_t)n, &err);
+}
+
+/* The process runs (first start or restart): files and probes follow. */
+static void running(struct monitor *m) {
+  m->between_runs = 0;
+  m->run_started_ms = now_ms();
+  rfc3339_now(m->started_at, sizeof m->started_at);
+  write_restart_file(m);
+  health_started(&m->health, &m->spec, m->run_started_ms);
+}
+
+/* Docker's backoff: 100 ms doubled at each restart, reset after 10 s up.  -1 when the stop flag appears. */
+static int backoff(struct monitor *m) {
+  berth_error err;
+  m->between_runs = 1;
+  rfc3339_now(m->finished_at, sizeof m->finished_at);
+  write_pidfile(m, &err);
+  write_restart_file(m);
+  if (now_ms() - m->run_started_ms >= BACKOFF_RESET_AFTER_MS) m->backoff_ms = 0;
+  m->backoff_ms = m->backoff_ms ? m->backoff_ms * 2 : BACKOFF_FIRST_MS;
+  if (m->backoff_ms > BACKOFF_MAX_MS) m->backoff_ms = BACKOFF_MAX_MS;
+  long until = now_ms() + m->backoff_ms;
+  for (;;) {
+    if (stop_requested(m)) return -1;
+    long left = until - now_ms();
+    if (left <= 0) return 0;
+    poll_once(m, (int)(left < STOP_FLAG_POLL_MS ? left : STOP_FLAG_POLL_MS));
+  }
+}
+
+static void close_fd(int *fd) {
+  if (*fd >= 0) close(*fd);
+  *fd = -1;
+}
+
+/* The same spec again: new stdio and sync channel, clone + init as at the start. */
+static int restart_child(struct monitor *m, berth_error *err) {
+  int *fds[] = { &m->io.in_w, &m->io.out_r, &m->io.err_r, &m->io.pty, &m->sync_fd };
+  for (size_t i = 0; i < sizeof fds / sizeof *fds; i++) close_fd(fds[i]);
+  m->in_len = 0;
+  m->close_stdin_when_drained = 0;
+  m->go_sent = 0;
+  int previous = m->status;
+  m->restarts++;
+  if (stop_requested(m)) return berth_fail(err, 0, "stopped");
+  if (stdio_prepare(&m->spec, &m->io, err) < 0 || start_child(m, err) < 0 || wait_ready(m, err) < 0) {
+    m->status = previous;
+    return -1;
+  }
+  m->reaped = 0;
+  m->status = 0;
+  m->between_runs = 0;
+  write_pidfile(m, err);
+  send_go(m);
+  running(m);
+  return 0;
 }
 
 /* ---- the end */
@@ -341,9 +459,8 @@ static void drain_sync(struct monitor *m) {
 
 static int write_exit_file(struct monitor *m, berth_error *err) {
   if (!m->spec.exit) return 0;
-  int code = 0, sig = 0;
-  if (WIFEXITED(m->status)) code = WEXITSTATUS(m->status);
-  else if (WIFSIGNALED(m->status)) sig = WTERMSIG(m->status), code = 128 + sig;
+  int code, sig;
+  exit_status(m->status, &code, &sig);
   char now[40], error[6 * BERTH_ERRMSG + 1], text[7 * BERTH_ERRMSG];
   rfc3339_now(now, sizeof now);
   json_escape(m->exec_error, strlen(m->exec_error), error);
@@ -397,9 +514,18 @@ int main(int argc, char **argv) {
     fail_setup(&m, &err);
   }
   if (setup(&m, argv[1], &err) < 0) fail_setup(&m, &err);
+  snprintf(m.finished_at, sizeof m.finished_at, "0001-01-01T00:00:00Z");
+  running(&m);
   ready_line("ok %d", (int)m.child);
   if (!m.spec.wait_attach) send_go(&m);
-  run(&m);
+  for (;;) {
+    run(&m);
+    if (!should_restart(&m) || backoff(&m) < 0) break;
+    if (restart_child(&m, &err) < 0) {
+      if (!stop_requested(&m)) snprintf(m.exec_error, sizeof m.exec_error, "restart: %.4000s", err.msg);
+      break;
+    }
+  }
   finish(&m);
   return 0;
 }

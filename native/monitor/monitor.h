@@ -91,6 +91,46 @@ ssize_t attach_read(struct attach *a, size_t i, char *out, size_t cap, int *even
 void attach_drop(struct attach *a, size_t i);
 void attach_close_all(struct attach *a);
 
+/* ---- health probes (health.c): see protocol.h section 6 */
+#define HEALTH_OUTPUT_MAX 4096
+#define HEALTH_LOG_MAX 5
+
+struct health_entry {
+  char start[40], end[40];
+  int exit_code;
+  char output[HEALTH_OUTPUT_MAX + 1];
+  size_t output_len; /* may hold NUL bytes */
+};
+
+struct health {
+  int enabled;
+  pid_t probe;       /* the running probe (leader of its process group), or 0 */
+  int out_fd;        /* read end of its stdout+stderr, or -1 */
+  struct health_entry current;
+  long probe_started_ms, started_ms, next_ms;
+  int timed_out;
+  int stopped;       /* the container process is gone: start no probe */
+  int discard;       /* the running probe was killed because the process is gone: record nothing */
+  const char *status;
+  int streak;
+  struct health_entry log[HEALTH_LOG_MAX];
+  size_t nlog;
+};
+
+void health_init(struct health *h, const struct spec *spec);
+/* The container process (re)started at now_ms: status "starting", first probe one interval on. */
+void health_started(struct health *h, const struct spec *spec, long now_ms);
+/* The container process is gone: kills a running probe and stops probing. */
+void health_stopped(struct health *h);
+/* Milliseconds until health_tick has something to do, or -1. */
+int health_wait_ms(const struct health *h, const struct spec *spec, long now_ms);
+/* Starts a probe that is due, kills one past its timeout. */
+void health_tick(struct health *h, const struct spec *spec, pid_t container, long now_ms);
+/* Reads the probe's output (poll said it is readable). */
+void health_on_output(struct health *h);
+/* Called for every reaped child: 1 if it was the probe (its result is then recorded). */
+int health_reaped(struct health *h, const struct spec *spec, pid_t pid, int status, long now_ms);
+
 /* ---- log (log.c) */
 /* Appends one json-file line for a chunk of output. */
 int log_chunk(int fd, int stream, const char *data, size_t len);

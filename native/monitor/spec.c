@@ -161,16 +161,22 @@ static int record(struct spec *s, const char *key, char *value, berth_error *err
   struct { const char *key; const char **field; } strings[] = {
     { BERTH_KEY_MODE, &s->mode }, { BERTH_KEY_CWD, &s->cwd }, { BERTH_KEY_ROOTFS, &s->rootfs },
     { BERTH_KEY_HOSTNAME, &s->hostname }, { BERTH_KEY_LOG, &s->log }, { BERTH_KEY_SOCKET, &s->socket },
-    { BERTH_KEY_EXIT, &s->exit }, { BERTH_KEY_PIDFILE, &s->pidfile },
+    { BERTH_KEY_EXIT, &s->exit }, { BERTH_KEY_PIDFILE, &s->pidfile }, { BERTH_KEY_HEALTH_FILE, &s->health_file },
+    { BERTH_KEY_RESTART_POLICY, &s->restart_policy }, { BERTH_KEY_RESTART_COUNT, &s->restart_file },
+    { BERTH_KEY_STOP_FLAG, &s->stop_flag },
   };
   struct { const char *key; struct strv *list; } lists[] = {
     { BERTH_KEY_ARG, &s->arg }, { BERTH_KEY_ENV, &s->env }, { BERTH_KEY_CGROUP, &s->cgroup },
     { BERTH_KEY_MASKED, &s->masked }, { BERTH_KEY_READONLY, &s->readonly }, { BERTH_KEY_EXIT_CMD, &s->exit_cmd },
+    { BERTH_KEY_HEALTH_CMD, &s->health_cmd },
   };
   struct { const char *key; int *field; } ints[] = {
     { BERTH_KEY_NO_NEW_PRIVS, &s->no_new_privs }, { BERTH_KEY_LOOPBACK_UP, &s->lo_up }, { BERTH_KEY_TTY, &s->tty },
     { BERTH_KEY_TTY_ROWS, &s->tty_rows }, { BERTH_KEY_TTY_COLS, &s->tty_cols }, { BERTH_KEY_STDIN, &s->stdin_open },
     { BERTH_KEY_STDIN_ONCE, &s->stdin_once }, { BERTH_KEY_WAIT_ATTACH, &s->wait_attach },
+    { BERTH_KEY_HEALTH_INTERVAL, &s->health_interval_ms }, { BERTH_KEY_HEALTH_TIMEOUT, &s->health_timeout_ms },
+    { BERTH_KEY_HEALTH_RETRIES, &s->health_retries }, { BERTH_KEY_HEALTH_START_PERIOD, &s->health_start_period_ms },
+    { BERTH_KEY_HEALTH_ON_HOST, &s->health_on_host }, { BERTH_KEY_RESTART_MAX, &s->restart_max },
   };
   for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
     if (!strcmp(key, strings[i].key)) return *strings[i].field = value, 0;
@@ -214,6 +220,7 @@ int spec_read(const char *dir, struct spec *s, berth_error *err) {
 
 void spec_free(struct spec *s) {
   free(s->arg.v), free(s->env.v), free(s->cgroup.v), free(s->masked.v), free(s->readonly.v), free(s->exit_cmd.v);
+  free(s->health_cmd.v);
   free(s->mounts), free(s->devices), free(s->symlinks), free(s->ns_paths), free(s->groups), free(s->caps), free(s->buf);
   memset(s, 0, sizeof *s);
 }

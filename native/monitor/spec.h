@@ -38,7 +38,8 @@ struct ns_path_rec {
 struct spec {
   char *buf; /* the file; every string points into it */
   const char *mode, *cwd, *rootfs, *hostname, *log, *socket, *exit, *pidfile;
-  struct strv arg, env, cgroup, masked, readonly, exit_cmd;
+  const char *health_file, *restart_policy, *restart_file, *stop_flag;
+  struct strv arg, env, cgroup, masked, readonly, exit_cmd, health_cmd;
   int clone_flags; /* CLONE_NEW* for pid mount uts ipc net (never one that is joined) */
   int cgroup_ns;   /* unshare(CLONE_NEWCGROUP) after joining the cgroups (not when joined) */
   struct ns_path_rec *ns_paths; /* in spec order */
@@ -56,6 +57,8 @@ struct spec {
   int *caps;
   size_t ncaps;
   int no_new_privs, lo_up, tty, tty_rows, tty_cols, stdin_open, stdin_once, wait_attach;
+  int health_interval_ms, health_timeout_ms, health_retries, health_start_period_ms, health_on_host;
+  int restart_max;
 };
 
 /* Reads and parses <dir>/spec.  On failure err names the file or the record. */

@@ -41,6 +41,17 @@ export const KEY = {
   EXIT: 'exit',
   PIDFILE: 'pidfile',
   EXIT_CMD: 'exit_cmd',
+  HEALTH_CMD: 'health_cmd',
+  HEALTH_INTERVAL: 'health_interval_ms',
+  HEALTH_TIMEOUT: 'health_timeout_ms',
+  HEALTH_RETRIES: 'health_retries',
+  HEALTH_START_PERIOD: 'health_start_period_ms',
+  HEALTH_FILE: 'health_file',
+  HEALTH_ON_HOST: 'health_on_host',
+  RESTART_POLICY: 'restart_policy',
+  RESTART_MAX: 'restart_max',
+  RESTART_COUNT: 'restart_count',
+  STOP_FLAG: 'stop_flag',
 } as const;
 
 export type Namespace = 'pid' | 'mount' | 'uts' | 'ipc' | 'net' | 'cgroup';
@@ -51,6 +62,30 @@ export interface ExitRecord {
   signal: number;
   finishedAt: string;
   error: string;
+}
+
+/** One probe in the health file (section 6). */
+export interface HealthLogEntry {
+  Start: string;
+  End: string;
+  ExitCode: number;
+  Output: string;
+}
+
+/** The health file the monitor writes (section 6), in Docker's shape. */
+export interface HealthRecord {
+  Status: 'starting' | 'healthy' | 'unhealthy';
+  FailingStreak: number;
+  Log: HealthLogEntry[];
+}
+
+/** The restart file the monitor writes (section 7). */
+export interface RestartRecord {
+  count: number;
+  restarting: 0 | 1;
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
 }
 
 /** Encodes spec records as the monitor reads them: KEY\0VALUE\0 ... */
