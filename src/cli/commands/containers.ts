@@ -9,13 +9,15 @@ import { runAttached } from '../attach-session.js';
 import { BerthError } from '../../engine/errors.js';
 import { formatPsPorts, portLines, portLookup } from '../../engine/network/port-format.js';
 import { exposedPorts } from '../../engine/network/port-spec.js';
+import { healthSuffix } from '../../engine/containers/health.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function statusText(record: ContainerRecord, now = Date.now()): string {
   switch (record.state.status) {
     case 'running':
-      return `Up ${humanDuration(now - Date.parse(record.state.startedAt))}`;
+      if (record.state.restarting) return `Restarting (${record.state.exitCode}) ${ago(record.state.finishedAt, now)}`;
+      return `Up ${humanDuration(now - Date.parse(record.state.startedAt))}${healthSuffix(record.state.health)}`;
     case 'exited':
       return `Exited (${record.state.exitCode}) ${ago(record.state.finishedAt, now)}`;
     default:
@@ -83,13 +85,15 @@ export function registerContainerCommands(cli: Cli): void {
 
   program
     .command('stop')
-    .description('Stop one or more running containers (SIGTERM, then SIGKILL after a grace period)')
-    .option('-t, --time <seconds>', 'seconds to wait before killing it', '10')
+    .description('Stop one or more running containers (the stop signal, then SIGKILL after a grace period)')
+    .option('-t, --time <seconds>', "seconds to wait before killing it (default: the container's --stop-timeout, else 10)")
     .argument('<container...>')
-    .action(async (names: string[], flags: { time: string }) => {
+    .action(async (names: string[], flags: { time?: string }) => {
       const engine = await cli.engine();
+      const seconds = flags.time !== undefined ? Number(flags.time) : undefined;
+      if (seconds !== undefined && !Number.isInteger(seconds)) throw new BerthError('invalid', `invalid value "${flags.time}" for -t: use a whole number of seconds`);
       await eachContainer(names, async (name) => {
-        await engine.stop(name, Number(flags.time));
+        await engine.stop(name, seconds);
         console.log(name);
       });
     });
@@ -97,12 +101,14 @@ export function registerContainerCommands(cli: Cli): void {
   program
     .command('restart')
     .description('Restart one or more containers')
-    .option('-t, --time <seconds>', 'seconds to wait for stop before killing it', '10')
+    .option('-t, --time <seconds>', "seconds to wait for stop before killing it (default: the container's --stop-timeout, else 10)")
     .argument('<container...>')
-    .action(async (names: string[], flags: { time: string }) => {
+    .action(async (names: string[], flags: { time?: string }) => {
       const engine = await cli.engine();
+      const seconds = flags.time !== undefined ? Number(flags.time) : undefined;
+      if (seconds !== undefined && !Number.isInteger(seconds)) throw new BerthError('invalid', `invalid value "${flags.time}" for -t: use a whole number of seconds`);
       await eachContainer(names, async (name) => {
-        await engine.restart(name, Number(flags.time));
+        await engine.restart(name, seconds);
         console.log(name);
       });
     });

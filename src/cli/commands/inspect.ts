@@ -13,10 +13,10 @@ export function containerInspect(engine: Engine, r: ContainerRecord) {
     Path: r.path,
     Args: r.args,
     State: {
-      Status: r.state.status,
+      Status: r.state.restarting ? 'restarting' : r.state.status,
       Running: r.state.status === 'running',
       Paused: false,
-      Restarting: false,
+      Restarting: r.state.restarting ?? false,
       OOMKilled: r.state.oomKilled,
       Dead: false,
       Pid: r.state.pid,
@@ -24,6 +24,9 @@ export function containerInspect(engine: Engine, r: ContainerRecord) {
       Error: r.state.error,
       StartedAt: r.state.startedAt,
       FinishedAt: r.state.finishedAt,
+      ...(r.config.healthcheck && r.config.healthcheck.Test?.[0] !== 'NONE'
+        ? { Health: r.state.health ?? { Status: r.state.status === 'running' ? 'starting' : 'unhealthy', FailingStreak: 0, Log: [] } }
+        : {}),
     },
     Image: r.image,
     Name: `/${r.name}`,
@@ -40,6 +43,7 @@ export function containerInspect(engine: Engine, r: ContainerRecord) {
       PidsLimit: r.hostConfig.pidsLimit || null,
       PortBindings: Object.fromEntries(r.hostConfig.portBindings.map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp, HostPort: p.hostPort ? String(p.hostPort) : '' }]])),
       PublishAllPorts: r.hostConfig.publishAllPorts,
+      RestartPolicy: { Name: r.hostConfig.restartPolicy?.name ?? 'no', MaximumRetryCount: r.hostConfig.restartPolicy?.maximumRetryCount ?? 0 },
     },
     Config: {
       Hostname: r.config.hostname,
@@ -54,6 +58,8 @@ export function containerInspect(engine: Engine, r: ContainerRecord) {
       Entrypoint: r.config.entrypoint,
       Labels: r.config.labels,
       StopSignal: r.config.stopSignal,
+      ...(r.config.stopTimeout !== undefined ? { StopTimeout: r.config.stopTimeout } : {}),
+      ...(r.config.healthcheck ? { Healthcheck: r.config.healthcheck } : {}),
       ExposedPorts: Object.fromEntries(r.config.exposedPorts.map((p) => [p, {}])),
     },
     NetworkSettings: {

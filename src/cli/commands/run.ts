@@ -9,6 +9,7 @@ import type { NetworkMode } from '../../engine/containers/record.js';
 import type { RuntimeName } from '../../engine/runtime/driver.js';
 import { runAttached } from '../attach-session.js';
 import { parsePortSpec } from '../../engine/network/port-spec.js';
+import { parseDuration } from '../../engine/containers/health.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -33,6 +34,16 @@ interface RunFlags {
   label?: string[];
   publish?: string[];
   publishAll?: boolean;
+  healthCmd?: string;
+  healthInterval?: string;
+  healthRetries?: string;
+  healthTimeout?: string;
+  healthStartPeriod?: string;
+  /** false with --no-healthcheck */
+  healthcheck?: boolean;
+  stopSignal?: string;
+  stopTimeout?: string;
+  restart?: string;
 }
 
 function addCreateFlags(command: Command): Command {
@@ -57,6 +68,15 @@ function addCreateFlags(command: Command): Command {
     .option('-P, --publish-all', 'publish every exposed port on a random host port')
     .addOption(new Option('--runtime <name>', 'runtime: native (berth\'s own) or runc').choices(['native', 'runc']))
     .option('-l, --label <k=v>', 'set metadata on the container (repeatable)', collect)
+    .option('--health-cmd <command>', 'command to run to check health (run by the container\'s monitor)')
+    .option('--health-interval <duration>', 'time between running the check (ms|s|m|h) (default 30s)')
+    .option('--health-retries <n>', 'consecutive failures needed to report unhealthy (default 3)')
+    .option('--health-timeout <duration>', 'maximum time to allow one check to run (ms|s|m|h) (default 30s)')
+    .option('--health-start-period <duration>', 'start period for the container to initialize before failures count (ms|s|m|h) (default 0s)')
+    .option('--no-healthcheck', 'disable any container-specified HEALTHCHECK')
+    .option('--stop-signal <signal>', 'signal to stop the container (default: the image\'s STOPSIGNAL, else SIGTERM)')
+    .option('--stop-timeout <seconds>', 'timeout (in seconds) to stop a container (default 10)')
+    .option('--restart <policy>', 'restart policy: no, on-failure[:max-retries], always, unless-stopped', 'no')
     .argument('<image>', 'the image to run')
     .argument('[command...]', 'command and arguments (default: the image\'s CMD)')
     .passThroughOptions();
@@ -71,6 +91,11 @@ export function readEnvFile(file: string): string[] {
     throw invalid(`open ${file}: no such file or directory`);
   }
   return text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() && !l.trimStart().startsWith('#'));
+}
+
+function wholeNumber(text: string, flag: string): number {
+  if (!/^-?\d+$/.test(text.trim())) throw invalid(`invalid argument "${text}" for "${flag}" flag: use a whole number`);
+  return Number(text);
 }
 
 export function createOptions(image: string, command: string[], flags: RunFlags): CreateOptions {
@@ -100,6 +125,17 @@ export function createOptions(image: string, command: string[], flags: RunFlags)
     autoRemove: flags.rm,
     runtime: flags.runtime,
     labels,
+    health: {
+      cmd: flags.healthCmd,
+      intervalMs: flags.healthInterval !== undefined ? parseDuration(flags.healthInterval, '--health-interval') : undefined,
+      timeoutMs: flags.healthTimeout !== undefined ? parseDuration(flags.healthTimeout, '--health-timeout') : undefined,
+      startPeriodMs: flags.healthStartPeriod !== undefined ? parseDuration(flags.healthStartPeriod, '--health-start-period') : undefined,
+      retries: flags.healthRetries !== undefined ? wholeNumber(flags.healthRetries, '--health-retries') : undefined,
+      disable: flags.healthcheck === false,
+    },
+    stopSignal: flags.stopSignal,
+    stopTimeout: flags.stopTimeout !== undefined ? wholeNumber(flags.stopTimeout, '--stop-timeout') : undefined,
+    restart: flags.restart,
   };
 }
 

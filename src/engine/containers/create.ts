@@ -12,6 +12,8 @@ import { containerDir, listRecords, writeRecord, ZERO_TIME, type ContainerRecord
 import { generateName, validateName } from './names.js';
 import type { PortBinding } from '../network/port-spec.js';
 import { findContainer } from './lookup.js';
+import { healthConfigFromFlags, mergeHealthcheck, parseRestartPolicy, type HealthFlags } from './health.js';
+import { parseSignal } from './stop.js';
 
 export interface CreateOptions {
   readonly image: string;
@@ -41,6 +43,14 @@ export interface CreateOptions {
   readonly autoRemove?: boolean;
   readonly runtime?: RuntimeName;
   readonly labels?: Readonly<Record<string, string>>;
+  /** --health-cmd, --health-interval, ..., --no-healthcheck (merged with the image's HEALTHCHECK) */
+  readonly health?: HealthFlags;
+  /** --stop-signal (default: the image's STOPSIGNAL, else SIGTERM) */
+  readonly stopSignal?: string;
+  /** --stop-timeout in seconds (default 10) */
+  readonly stopTimeout?: number;
+  /** --restart no|always|unless-stopped|on-failure[:N] */
+  readonly restart?: string;
 }
 
 /** "K" without "=" takes the value from the caller's environment, or is dropped when unset (as docker -e does). */
@@ -103,6 +113,15 @@ export async function createContainer(ctx: EngineContext, options: CreateOptions
   }
   const runtime = options.runtime ?? ctx.defaultRuntime;
   ctx.runtime(runtime).check();
+  const restartPolicy = parseRestartPolicy(options.restart ?? 'no');
+  if (restartPolicy.name !== 'no' && options.autoRemove) throw invalid('Conflicting options: --restart and --rm');
+  if (restartPolicy.name !== 'no' && runtime === 'runc') {
+    throw invalid(`--restart ${options.restart} is not supported with --runtime runc (runc run --keep cannot run the same container again): use --runtime native`);
+  }
+  const healthcheck = mergeHealthcheck(healthConfigFromFlags(options.health ?? {}), imageConfig.Healthcheck);
+  const stopSignal = options.stopSignal || imageConfig.StopSignal || 'SIGTERM';
+  parseSignal(stopSignal);
+  if (options.stopTimeout !== undefined && !Number.isInteger(options.stopTimeout)) throw invalid(`invalid --stop-timeout ${options.stopTimeout}: use a whole number of seconds`);
 
   const topLayer = await ctx.layers.prepare(ctx.images.layers(image), onProgress);
   return ctx.lock.with(async () => {
@@ -134,7 +153,9 @@ export async function createContainer(ctx: EngineContext, options: CreateOptions
         openStdin: options.interactive ?? false,
         stdinOnce: false,
         labels: { ...(imageConfig.Labels ?? {}), ...(options.labels ?? {}) },
-        stopSignal: imageConfig.StopSignal || 'SIGTERM',
+        stopSignal,
+        ...(options.stopTimeout !== undefined ? { stopTimeout: options.stopTimeout } : {}),
+        ...(healthcheck ? { healthcheck } : {}),
         exposedPorts: Object.keys(imageConfig.ExposedPorts ?? {}),
       },
       hostConfig: {
@@ -147,6 +168,7 @@ export async function createContainer(ctx: EngineContext, options: CreateOptions
         runtime,
         portBindings: [...(options.ports ?? [])],
         publishAllPorts: options.publishAll ?? false,
+        restartPolicy,
       },
       storageDriver: ctx.storage.name,
       state: { status: 'created', pid: 0, monitorPid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: ZERO_TIME, finishedAt: ZERO_TIME },

@@ -3,7 +3,9 @@
 // container first calls refresh(): if the monitor wrote the exit file (or
 // died without writing it), the container is finished here — OOM read from
 // its cgroup, cgroup removed, rootfs unmounted, runtime state released — and
-// removed when it was started with --rm.
+// removed when it was started with --rm.  While the monitor lives, refresh
+// reads what it keeps up to date: the current pid and restarts (a restart
+// policy runs the process again) and the health file.
 import fs from 'node:fs';
 import { readJson } from '../fs-atomic.js';
 import type { EngineContext } from '../context.js';
@@ -13,6 +15,7 @@ import { bundleFiles, listRecords, orphanDirs, writeRecord, type ContainerRecord
 import { removeContainer } from './remove.js';
 import { sweepTmp } from '../tmp-sweep.js';
 import { detachNetwork, reconcileNetwork } from '../network/container-network.js';
+import { readHealth, readPidfile, readRestart } from './health.js';
 
 /** Is `pid` still the monitor of the container in `dir` (and not a reused pid)? */
 export function monitorAlive(pid: number, dir: string): boolean {
@@ -34,7 +37,7 @@ export async function refresh(ctx: EngineContext, record: ContainerRecord): Prom
   const bundle = bundleFiles(ctx.paths.containers, record.id);
   let exit = readExit(bundle.exit);
   if (!exit) {
-    if (monitorAlive(record.state.monitorPid, bundle.dir)) return record;
+    if (monitorAlive(record.state.monitorPid, bundle.dir)) return followMonitor(ctx, record);
     // The monitor may have written the file between our two looks.
     exit = readExit(bundle.exit) ?? {
       exitCode: 137,
@@ -46,7 +49,33 @@ export async function refresh(ctx: EngineContext, record: ContainerRecord): Prom
   return finish(ctx, record, exit);
 }
 
-async function finish(ctx: EngineContext, record: ContainerRecord, exit: ExitRecord): Promise<ContainerRecord> {
+/** The monitor's files -> the record: pid, restarts, health. Written back only when something changed. */
+function monitorState(ctx: EngineContext, record: ContainerRecord): ContainerRecord {
+  const bundle = bundleFiles(ctx.paths.containers, record.id);
+  const restart = readRestart(bundle.restart);
+  const pids = readPidfile(bundle.pidfile);
+  const health = record.config.healthcheck ? readHealth(bundle.health) : undefined;
+  const state = { ...record.state };
+  if (health) state.health = health;
+  if (restart) {
+    state.restarting = restart.restarting === 1;
+    if (restart.count > 0) {
+      state.startedAt = restart.startedAt;
+      if (state.restarting) state.exitCode = restart.exitCode, state.finishedAt = restart.finishedAt;
+    }
+    if (pids && pids.monitorPid === record.state.monitorPid) state.pid = pids.pid;
+  }
+  return { ...record, restartCount: restart?.count ?? record.restartCount, state };
+}
+
+function followMonitor(ctx: EngineContext, record: ContainerRecord): ContainerRecord {
+  const updated = monitorState(ctx, record);
+  if (JSON.stringify(updated) !== JSON.stringify(record)) writeRecord(ctx.paths.containers, updated);
+  return updated;
+}
+
+async function finish(ctx: EngineContext, stale: ContainerRecord, exit: ExitRecord): Promise<ContainerRecord> {
+  const record = monitorState(ctx, stale);
   const bundle = bundleFiles(ctx.paths.containers, record.id);
   const cgroup = cgroupFor(record.id);
   let oomKilled = false;
@@ -64,6 +93,7 @@ async function finish(ctx: EngineContext, record: ContainerRecord, exit: ExitRec
     state: {
       ...record.state,
       status: 'exited',
+      restarting: false,
       pid: 0,
       monitorPid: 0,
       exitCode: exit.exitCode,

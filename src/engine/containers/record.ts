@@ -6,7 +6,9 @@ import path from 'node:path';
 import { readJson, writeJsonAtomic } from '../fs-atomic.js';
 import { statePaths } from '../paths.js';
 import type { DriverName } from '../storage/driver.js';
-import type { BundleFiles, RuntimeName } from '../runtime/driver.js';
+import type { BundleFiles, RestartPolicy, RuntimeName } from '../runtime/driver.js';
+import type { HealthRecord } from '../runtime/protocol.js';
+import type { HealthConfig } from '../store/oci.js';
 import type { PortBinding } from '../network/port-spec.js';
 import type { NetworkSettings } from '../network/container-network.js';
 
@@ -31,6 +33,10 @@ export interface ContainerState {
   oomKilled: boolean;
   startedAt: string;
   finishedAt: string;
+  /** the monitor waits to start the process again (restart policy); status stays 'running' */
+  restarting?: boolean;
+  /** the last health file the monitor wrote, when the container has a health check */
+  health?: HealthRecord;
 }
 
 export interface ContainerConfig {
@@ -45,6 +51,10 @@ export interface ContainerConfig {
   stdinOnce: boolean;
   labels: Record<string, string>;
   stopSignal: string;
+  /** --stop-timeout in seconds (stop's default grace period); undefined: 10 */
+  stopTimeout?: number;
+  /** Docker's Healthcheck, merged from the flags and the image; undefined: none */
+  healthcheck?: HealthConfig;
   /** the image's EXPOSE list ("80/tcp"), for -P and the PORTS column */
   exposedPorts: string[];
 }
@@ -62,6 +72,8 @@ export interface HostConfig {
   portBindings: PortBinding[];
   /** -P: publish every exposed port on a chosen host port */
   publishAllPorts: boolean;
+  /** --restart (older records have none: "no") */
+  restartPolicy?: RestartPolicy;
 }
 
 export interface ContainerRecord {
@@ -99,6 +111,9 @@ export function bundleFiles(containersDir: string, id: string, socketsDir = sock
     socket: path.join(socketsDir, `${id}.sock`),
     exit: path.join(dir, 'exit.json'),
     pidfile: path.join(dir, 'monitor.pid'),
+    health: path.join(dir, 'health.json'),
+    restart: path.join(dir, 'restart.json'),
+    stopFlag: path.join(dir, 'stopped-by-user'),
   };
 }
 

@@ -16,6 +16,7 @@ import { findContainer } from './lookup.js';
 import { attachNetwork, detachNetwork, type Attached, type NetworkRequest } from '../network/container-network.js';
 import { exposedPorts } from '../network/port-spec.js';
 import { listRecords } from './record.js';
+import { healthProbe } from './health.js';
 
 /** What the network needs to know: the ports to publish, those others hold, the peer for container:<id>. */
 async function networkRequest(ctx: EngineContext, record: ContainerRecord, dir: string): Promise<NetworkRequest> {
@@ -82,7 +83,7 @@ export async function startContainer(ctx: EngineContext, ref: string, options: S
     if (record.state.status === 'running') return record;
     const bundle = bundleFiles(ctx.paths.containers, record.id);
     const runtime = ctx.runtime(record.hostConfig.runtime);
-    for (const stale of [bundle.exit, bundle.socket, bundle.pidfile]) fs.rmSync(stale, { force: true });
+    for (const stale of [bundle.exit, bundle.socket, bundle.pidfile, bundle.health, bundle.restart, bundle.stopFlag]) fs.rmSync(stale, { force: true });
 
     const rootfs = await ctx.storage.mount(record.id);
     let cgroup: Cgroup | undefined;
@@ -117,9 +118,12 @@ export async function startContainer(ctx: EngineContext, ref: string, options: S
         stdinOnce: options.stdinOnce ?? false,
         cgroupProcs: cgroup?.procsFiles ?? [],
         exitCommand: options.attach ? undefined : ctx.exitCommand(record.id),
+        health: healthProbe(record.config.healthcheck),
+        restart: record.hostConfig.restartPolicy,
       });
       record = {
         ...record,
+        restartCount: 0,
         network: network.settings,
         state: {
           ...record.state,
@@ -130,6 +134,8 @@ export async function startContainer(ctx: EngineContext, ref: string, options: S
           error: '',
           oomKilled: false,
           startedAt: new Date().toISOString(),
+          restarting: false,
+          health: undefined,
         },
       };
       writeRecord(ctx.paths.containers, record);

@@ -18,6 +18,30 @@ export interface BundleFiles {
   readonly socket: string;
   readonly exit: string;
   readonly pidfile: string;
+  /** the monitor's health file (protocol.h section 6) */
+  readonly health: string;
+  /** the monitor's restart file (protocol.h section 7) */
+  readonly restart: string;
+  /** written by the engine before a user's stop or kill: the monitor then does not restart */
+  readonly stopFlag: string;
+}
+
+/** A health probe as the monitor runs it (Docker's Healthcheck, resolved). */
+export interface HealthProbe {
+  /** argv inside the container (CMD-SHELL already turned into /bin/sh -c) */
+  readonly cmd: readonly string[];
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly startPeriodMs: number;
+}
+
+export type RestartPolicyName = 'no' | 'always' | 'on-failure' | 'unless-stopped';
+
+export interface RestartPolicy {
+  readonly name: RestartPolicyName;
+  /** on-failure: at most this many restarts (0: no limit) */
+  readonly maximumRetryCount: number;
 }
 
 export interface StartOptions {
@@ -31,6 +55,10 @@ export interface StartOptions {
   readonly cgroupProcs: readonly string[];
   /** Run after the exit file is written (detached containers clean themselves up). */
   readonly exitCommand?: readonly string[];
+  /** Health checks run by the monitor. */
+  readonly health?: HealthProbe;
+  /** Restarts carried out by the monitor (a runtime that cannot restart refuses anything but "no"). */
+  readonly restart?: RestartPolicy;
 }
 
 export interface Started {

@@ -79,8 +79,8 @@ export function nativeSpecRecords(config: OciConfig, bundle: BundleFiles, option
   return records;
 }
 
-/** The records every runtime gives the monitor: stdio, log, socket, exit. */
-export function monitorRecords(bundle: BundleFiles, options: StartOptions): SpecRecord[] {
+/** The records every runtime gives the monitor: stdio, log, socket, exit, restarts, and the health probe as `probeArgv` makes it. */
+export function monitorRecords(bundle: BundleFiles, options: StartOptions, probeArgv: (cmd: readonly string[]) => { argv: readonly string[]; onHost: boolean } = (cmd) => ({ argv: cmd, onHost: false })): SpecRecord[] {
   const records: SpecRecord[] = [
     [KEY.STDIN, options.stdin ? 1 : 0],
     [KEY.STDIN_ONCE, options.stdinOnce ? 1 : 0],
@@ -91,6 +91,22 @@ export function monitorRecords(bundle: BundleFiles, options: StartOptions): Spec
     [KEY.PIDFILE, bundle.pidfile],
   ];
   for (const arg of options.exitCommand ?? []) records.push([KEY.EXIT_CMD, arg]);
+  records.push([KEY.RESTART_COUNT, bundle.restart], [KEY.STOP_FLAG, bundle.stopFlag]);
+  const restart = options.restart;
+  if (restart && restart.name !== 'no') records.push([KEY.RESTART_POLICY, restart.name], [KEY.RESTART_MAX, restart.maximumRetryCount]);
+  const health = options.health;
+  if (health && health.cmd.length) {
+    const probe = probeArgv(health.cmd);
+    for (const arg of probe.argv) records.push([KEY.HEALTH_CMD, arg]);
+    records.push(
+      [KEY.HEALTH_INTERVAL, health.intervalMs],
+      [KEY.HEALTH_TIMEOUT, health.timeoutMs],
+      [KEY.HEALTH_RETRIES, health.retries],
+      [KEY.HEALTH_START_PERIOD, health.startPeriodMs],
+      [KEY.HEALTH_FILE, bundle.health],
+      [KEY.HEALTH_ON_HOST, probe.onHost ? 1 : 0],
+    );
+  }
   return records;
 }
 
@@ -106,6 +122,7 @@ export const nativeRuntime: Runtime = {
     return startMonitor(bundle.dir, nativeSpecRecords(config, bundle, options));
   },
   async kill(_bundle: BundleFiles, pid: number, signal: NodeJS.Signals | number) {
+    if (pid <= 0) return; // between two runs of a restart policy: nothing to signal (and 0 would be our own group)
     try {
       process.kill(pid, signal);
     } catch (error) {

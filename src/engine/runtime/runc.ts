@@ -55,9 +55,13 @@ export function makeRuncRuntime(stateRoot: string): Runtime {
     },
     async start(bundle: BundleFiles, options: StartOptions): Promise<Started> {
       this.check();
+      if (options.restart && options.restart.name !== 'no') {
+        throw new BerthError('invalid', `restart policies are not supported with --runtime runc (runc run --keep cannot run the same container twice): use --runtime native or --restart no`);
+      }
       const records: Array<readonly [string, string | number]> = [[KEY.MODE, 'command']];
       for (const arg of [bin()!, '--root', root, 'run', '--keep', '--bundle', bundle.dir, bundle.id]) records.push([KEY.ARG, arg]);
-      records.push(...monitorRecords(bundle, options));
+      // A probe runs on the host as `runc exec`, which enters the container itself.
+      records.push(...monitorRecords(bundle, options, (cmd) => ({ argv: [bin()!, '--root', root, 'exec', bundle.id, ...cmd], onHost: true })));
       const started = await startMonitor(bundle.dir, records);
       // The monitor is up once runc is forked, but runc needs a moment more to
       // create the container; commands issued right after (exec, kill) must
