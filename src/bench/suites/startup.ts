@@ -104,6 +104,20 @@ export async function startupSuite(ctx: BenchContext): Promise<void> {
         ...(v.name.includes('CLI') ? { note: 'includes starting Node.js and loading berth (a new process per command: daemonless)' } : {}),
       });
     }
+    // The figure the paper-era numbers are quoted against: runc on the same rootfs.
+    const runcFigure = figures.get('runc run');
+    if (runcFigure) {
+      for (const name of ['berth API --net none', 'berth CLI run --rm', 'docker run --rm']) {
+        const figure = figures.get(name);
+        if (!figure) continue;
+        ctx.compare({
+          suite: 'startup', id: `startup.vs-runc.${name.replace(/[^a-zA-Z0-9]+/g, '-')}`, title: `${name.replace('berth ', '')} / runc`, better: 'lower',
+          native: { label: 'runc run', ...runcFigure }, container: { label: name, ...figure },
+          seedClaim: SEED.none, paperFinding: PAPER.startup,
+          note: 'reference is runc run on the same rootfs (not native): what berth adds over a bare OCI runtime',
+        });
+      }
+    }
   } finally {
     await engine.remove(holder.id, { force: true });
   }
