@@ -113,6 +113,16 @@ export async function attachNetwork(root: string, request: NetworkRequest): Prom
   return attachBridge(root, request);
 }
 
+/**
+ * The MAC of a container's eth0, made from its address as Docker does
+ * (02:42 + the four octets): an address given again to a new container comes
+ * with the same MAC, so neighbours' ARP caches stay right.  With random MACs a
+ * proxy that was talking to the old owner times out until its entry expires.
+ */
+export function macFor(address: string): string {
+  return ['02', '42', ...address.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':');
+}
+
 async function attachBridge(root: string, request: NetworkRequest): Promise<Attached> {
   const names = networkNames();
   const state = await ensureBridge(root, names);
@@ -143,7 +153,7 @@ async function attachBridge(root: string, request: NetworkRequest): Promise<Atta
     ].join('\n') + '\n');
     await ipBatch([
       `netns add ${netns}`,
-      `link add ${veth} type veth peer name eth0 netns ${netns}`,
+      `link add ${veth} type veth peer name eth0 address ${macFor(address)} netns ${netns}`,
       `link set ${veth} master ${names.bridge} up`,
       `netns exec ${netns} ip -batch ${inside}`,
     ]);
