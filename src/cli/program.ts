@@ -96,7 +96,9 @@ export function buildProgram(): Cli {
 }
 
 function commandName(args: readonly string[]): string {
-  return args.find((a) => !a.startsWith('-')) ?? '';
+  // Skip the values of global options: `berth --root DIR run ...` is a run.
+  const valued = new Set(['--root', '-s', '--storage-driver', '--host']);
+  return args.find((a, i) => !a.startsWith('-') && !valued.has(args[i - 1] ?? '')) ?? '';
 }
 
 export async function main(argv: string[]): Promise<void> {
