@@ -13,6 +13,12 @@ export interface StartOptions {
 }
 
 export async function startLab({ openEngine }: StartOptions): Promise<void> {
+  try {
+    const { register } = await import('node:module');
+    register('./resolve-hooks.js', import.meta.url); // Ink without the es-toolkit/compat barrel: see resolve-hooks.ts
+  } catch {
+    // no module hooks: Ink loads the slow way
+  }
   const [{ render }, { createElement }, { App }, { loadLessons }, { presentCapabilities }] = await Promise.all([
     import('ink'),
     import('react'),
