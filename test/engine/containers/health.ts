@@ -111,4 +111,15 @@ test('no health check: no health file, no suffix; --no-healthcheck disables', as
   await engine.remove(c.id, { force: true });
 });
 
+const hasRunc = ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/sbin/runc', '/usr/local/bin/runc'].some((p) => fs.existsSync(p));
+
+test('runc: the monitor runs the probe as `runc exec` on the host', async () => {
+  if (!hasRunc) return;
+  const c = await engine.create({ image: 'busybox', cmd: ['sleep', '60'], runtime: 'runc', health: { cmd: 'tr "\\0" " " </proc/1/cmdline', intervalMs: 200 } });
+  await engine.start(c.id);
+  const fine = await healthOf(c.id, 'healthy');
+  assert.is(fine.state.health!.Log.at(-1)!.Output, 'sleep 60 ');
+  await engine.remove(c.id, { force: true });
+});
+
 test.run();
