@@ -76,10 +76,28 @@ export function runOnHost(host: HostRecord, args: readonly string[], capture = f
 /** main()'s hook: `berth --host NAME ...` runs there; undefined when --host is not given. */
 export async function dispatchToHost(args: readonly string[]): Promise<number | undefined> {
   const split = splitHostOption(args);
-  if (!split) return undefined;
+  if (!split) {
+    await trustHostRegistries(args);
+    return undefined;
+  }
   const { requireHost } = await import('../../engine/host/host.js');
   const host = requireHost(split.host, split.root);
   return (await runOnHost(host, split.rest)).code;
+}
+
+/**
+ * On this machine, the registry port 5000 on each host's link (where the
+ * host finds the developer's registry) is plain HTTP, as it is on the host:
+ * `berth push 10.87.0.1:5000/app:v2` then works without BERTH_INSECURE_REGISTRIES.
+ */
+async function trustHostRegistries(args: readonly string[]): Promise<void> {
+  const at = args.findIndex((a) => a === '--root' || a.startsWith('--root='));
+  const root = at < 0 ? undefined : args[at]!.startsWith('--root=') ? args[at]!.slice(7) : args[at + 1];
+  const { listHosts } = await import('../../engine/host/host.js');
+  const links = listHosts(root).map((h) => `${h.gatewayAddress}:5000`);
+  if (links.length === 0) return;
+  const listed = (process.env.BERTH_INSECURE_REGISTRIES ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  process.env.BERTH_INSECURE_REGISTRIES = [...new Set([...listed, ...links])].join(',');
 }
 
 /** Empties the host's engine from inside its namespace: every container, then its hub. */

@@ -12,6 +12,7 @@
 // internet through NAT on this machine (chains BHOST-<NAME>-POST/-FWD).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { BerthError, conflict, invalid } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../fs-atomic.js';
@@ -103,9 +104,12 @@ export function listHosts(root?: string): HostRecord[] {
   return names.map((n) => readJson<HostRecord | undefined>(path.join(hostsDir(root), n), undefined)).filter((h): h is HostRecord => !!h);
 }
 
+/** One lock for the whole machine: two hosts made at once must not choose the same link subnet. */
 function hostLock(root?: string): Lock {
   fs.mkdirSync(hostsDir(root), { recursive: true, mode: 0o700 });
-  return new Lock(path.join(hostsDir(root), 'lock'));
+  const dir = fs.existsSync('/run') ? '/run/berth' : path.join(os.tmpdir(), 'berth-run');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return new Lock(path.join(dir, 'hosts.lock'));
 }
 
 function engineCgroupParent(): string {
