@@ -14,11 +14,16 @@ export const CAPABILITIES: Readonly<Record<string, readonly string[]>> = {
 
 let cached: Promise<Set<string>> | undefined;
 
-/** The capabilities this berth has (loads the CLI program once to see its commands). */
-export function presentCapabilities(): Promise<Set<string>> {
+interface CommandTree {
+  name(): string;
+  readonly commands: readonly CommandTree[];
+}
+
+/** The capabilities this berth has: from `program` (the running CLI's), else the CLI program loaded once. */
+export function presentCapabilities(program?: CommandTree): Promise<Set<string>> {
   cached ??= (async () => {
-    const { buildProgram } = await import('../cli/program.js');
-    const commands = new Set(buildProgram().program.commands.flatMap((c) => [c.name(), ...c.commands.map((s) => `${c.name()} ${s.name()}`)]));
+    const root: CommandTree = program ?? (await import('../cli/program.js')).buildProgram().program;
+    const commands = new Set(root.commands.flatMap((c) => [c.name(), ...c.commands.map((s) => `${c.name()} ${s.name()}`)]));
     return new Set(Object.entries(CAPABILITIES).filter(([, needs]) => needs.every((n) => commands.has(n))).map(([name]) => name));
   })();
   return cached;

@@ -10,9 +10,11 @@ import type { LessonSession } from '../lessons/session.js';
 
 export interface StartOptions {
   readonly openEngine: () => Promise<Engine>;
+  /** the running CLI's commands, to see which capabilities are present */
+  readonly program?: Parameters<typeof import('../lessons/capabilities.js').presentCapabilities>[0];
 }
 
-export async function startLab({ openEngine }: StartOptions): Promise<void> {
+export async function startLab({ openEngine, program }: StartOptions): Promise<void> {
   try {
     const { register } = await import('node:module');
     register('./resolve-hooks.js', import.meta.url); // Ink without the es-toolkit/compat barrel: see resolve-hooks.ts
@@ -26,7 +28,7 @@ export async function startLab({ openEngine }: StartOptions): Promise<void> {
     import('../lessons/loader.js'),
     import('../lessons/capabilities.js'),
   ]);
-  const [lessons, present] = [loadLessons(), await presentCapabilities()];
+  const [lessons, present] = [loadLessons(), await presentCapabilities(program)];
   let instance: ReturnType<typeof render> | undefined;
   // An interactive command gets the real terminal: Ink's frame is cleared and
   // its raw mode off (the app renders nothing while suspended), the command

@@ -8,6 +8,7 @@ export function useMarkdown(markdown: string, width: number): string {
   useEffect(() => {
     let live = true;
     setRendered(plainMarkdown(markdown));
+    if (!markdown) return; // the menu: marked (and highlight.js under it) loads when a step first shows
     loadMarkdown().then((render) => live && setRendered(render(markdown, width)), () => undefined);
     return () => {
       live = false;

@@ -19,6 +19,8 @@ export function registerLearnCommands(cli: Cli): void {
       if (root) process.env.BERTH_ROOT = root;
       if (!process.stdout.isTTY || !process.stdin.isTTY) {
         const { lessonListing } = await import('../../lessons/listing.js');
+        const { presentCapabilities } = await import('../../lessons/capabilities.js');
+        await presentCapabilities(cli.program);
         process.stdout.write(`berth learn needs a terminal. The lessons:\n\n${await lessonListing()}\n`);
         process.stdout.write('Run one headlessly:   berth lesson run <number|id> --yes\n');
         process.stdout.write('Run them all:         berth lesson run --all --yes\n');
@@ -26,6 +28,6 @@ export function registerLearnCommands(cli: Cli): void {
         return;
       }
       const { startLab } = await import('../../tui/start.js');
-      await startLab({ openEngine: () => cli.engine() });
+      await startLab({ openEngine: () => cli.engine(), program: cli.program });
     });
 }
