@@ -83,8 +83,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The health status the engine keeps, when it runs the image's HEALTHCHECK (Docker's .State.Health.Status). */
 export function healthStatus(record: ContainerRecord): string | undefined {
-  const state = record.state as unknown as { health?: { status?: string }; Health?: { Status?: string } };
-  return state.health?.status ?? state.Health?.Status;
+  const health = record.state.health as { Status?: string; status?: string } | undefined;
+  return health?.Status ?? health?.status;
 }
 
 /** One GET with its own connection; resolves the status, or undefined when nothing answers. */
