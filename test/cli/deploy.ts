@@ -97,7 +97,8 @@ async function deployUnderLoad(image: string, extra: readonly string[] = []): Pr
 
 function describe(what: string, report: LoadReport, events: readonly DeployEvent[]): string {
   const done = events.find((e) => e.type === 'done');
-  return `${what}: ${formatReport(report)}; deploy took ${((done?.ms ?? 0) / 1000).toFixed(1)}s`;
+  const healthy = events.find((e) => e.type === 'healthy');
+  return `${what}: ${formatReport(report)}; deploy took ${((done?.ms ?? 0) / 1000).toFixed(1)}s (${healthy?.message ?? 'no health event'})`;
 }
 
 test.before(async () => {
