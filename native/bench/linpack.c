@@ -1,7 +1,8 @@
 /* bench-linpack [n] [reps]: a LINPACK-like compute kernel, a dense n×n
  * double-precision matrix multiply (C += A·B, blocked i-k-j loops), timed
  * reps times.  Prints GFLOPS over the whole run (2n³ flops per multiply:
- * what a CPU quota caps), and the median and best of the reps. */
+ * what a CPU quota caps), the median and best of the reps, and the share of
+ * the wall-clock time it got a CPU for (at most the --cpus limit). */
 #include "common.h"
 
 #define BLOCK 64
@@ -26,6 +27,9 @@ int main(int argc, char **argv) {
   if (!a || !b || !c) { fprintf(stderr, "bench-linpack: out of memory for n=%d\n", n); return 1; }
   for (size_t i = 0; i < count; i++) { a[i] = (double)(i % 7) / 7.0; b[i] = (double)(i % 5) / 5.0; }
   double rates[50], best = 0, checksum = 0, total = 0;
+  struct timespec cpu0, cpu1;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu0);
+  double wall0 = now_seconds();
   for (int r = 0; r < reps; r++) {
     memset(c, 0, count * sizeof *c);
     double start = now_seconds();
@@ -36,8 +40,11 @@ int main(int argc, char **argv) {
     if (rates[r] > best) best = rates[r];
     checksum += c[count / 2];
   }
-  printf("{\"workload\":\"linpack\",\"n\":%d,\"reps\":%d,\"gflops\":%.4f,\"median_gflops\":%.4f,\"best_gflops\":%.4f,\"seconds\":%.4f,\"checksum\":%.6g}\n",
-         n, reps, 2.0 * n * (double)n * n * reps / total / 1e9, median(rates, reps), best, total, checksum);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu1);
+  double wall = now_seconds() - wall0;
+  double cpu = (double)(cpu1.tv_sec - cpu0.tv_sec) + (double)(cpu1.tv_nsec - cpu0.tv_nsec) / 1e9;
+  printf("{\"cpu_share\":%.4f,\"workload\":\"linpack\",\"n\":%d,\"reps\":%d,\"gflops\":%.4f,\"median_gflops\":%.4f,\"best_gflops\":%.4f,\"seconds\":%.4f,\"checksum\":%.6g}\n",
+         cpu / wall, n, reps, 2.0 * n * (double)n * n * reps / total / 1e9, median(rates, reps), best, total, checksum);
   free(a); free(b); free(c);
   return 0;
 }
