@@ -11,7 +11,7 @@ import { lessonState } from '../lessons/listing.js';
 import type { LoadedLesson } from '../lessons/loader.js';
 import { atStep, lessonProgress, loadProgress, passStep, progressFile, resetLesson, resetStep, saveProgress, type Progress } from '../lessons/progress.js';
 import { LessonSession } from '../lessons/session.js';
-import { completion, initialState, reduce } from './lab-state.js';
+import { completion, initialState, reduce, type LabEvent } from './lab-state.js';
 import { Menu, type MenuRow } from './components/Menu.js';
 import { StepScreen } from './components/StepScreen.js';
 import { useHoodFacts } from './use-hood-facts.js';
@@ -42,7 +42,19 @@ export function App({ lessons, present, openEngine, progressPath = progressFile(
   const height = Math.max(16, stdout?.rows || 24);
   const progress = useRef<Progress>(loadProgress(progressPath));
   const resumeIndex = Math.max(0, lessons.findIndex((l) => l.lesson.id === progress.current.current));
-  const [state, dispatch] = useReducer(reduce, initialState(resumeIndex));
+  const [state, dispatchNow] = useReducer(reduce, initialState(resumeIndex));
+  // What is typed, as of the last key (a render may not have happened yet when the next key comes).
+  const typed = useRef('');
+  const dispatch = (event: LabEvent) => {
+    if (event.type === 'append') typed.current += event.text;
+    else if (event.type === 'backspace') typed.current = typed.current.slice(0, -1);
+    else if (event.type === 'input') typed.current = event.value;
+    else if (['start', 'suspend', 'open', 'goto', 'menu', 'reset-step'].includes(event.type)) typed.current = '';
+    dispatchNow(event);
+  };
+  // The state of the last render: Ink may deliver a key before the effect that re-subscribes the new handler runs.
+  const latest = useRef(state);
+  latest.current = state;
   const session = useRef<LessonSession | undefined>(undefined);
   const aborter = useRef<(() => void) | undefined>(undefined);
   const item = lessons[state.lesson];
@@ -146,7 +158,9 @@ export function App({ lessons, present, openEngine, progressPath = progressFile(
 
   const quit = async () => {
     aborter.current?.();
-    if (lesson && state.screen === 'step') {
+    const { screen, lesson: index } = latest.current;
+    const lesson = lessons[index]?.lesson;
+    if (lesson && screen === 'step') {
       dispatch({ type: 'busy', text: 'Removing the lesson\'s containers…' });
       await cleanupLesson(await openEngine(), lesson.id).catch(() => undefined);
     }
@@ -162,9 +176,12 @@ export function App({ lessons, present, openEngine, progressPath = progressFile(
 
   useInput(
     (input, key) => {
+      const state = latest.current;
+      const lesson = lessons[state.lesson]?.lesson;
+      const step = state.screen === 'step' ? lesson?.steps[state.step] : undefined;
       if (state.screen === 'menu') {
-        if (key.upArrow || input === 'k') dispatch({ type: 'select', index: Math.max(0, state.selected - 1) });
-        else if (key.downArrow || input === 'j') dispatch({ type: 'select', index: Math.min(lessons.length - 1, state.selected + 1) });
+        if (key.upArrow || input === 'k') dispatch({ type: 'move', delta: -1, count: lessons.length });
+        else if (key.downArrow || input === 'j') dispatch({ type: 'move', delta: 1, count: lessons.length });
         else if (key.return) open(state.selected);
         else if (input === 'q' || (key.ctrl && input === 'c')) void quit();
         return;
@@ -175,25 +192,25 @@ export function App({ lessons, present, openEngine, progressPath = progressFile(
         return;
       }
       if (key.ctrl && input === 'c') {
-        if (state.input) dispatch({ type: 'input', value: '' });
+        if (typed.current) dispatch({ type: 'input', value: '' });
         else void quit();
         return;
       }
       if (key.return) {
         if (state.busy) return;
-        if (state.input.trim()) void runLine(state.input);
+        if (typed.current.trim()) void runLine(typed.current);
         else dispatch({ type: 'notice', text: 'Type a command (Tab fills in the suggestion).' });
         return;
       }
       if (key.tab || key.rightArrow) {
-        const next = completion(state.input, step.commands);
+        const next = completion(typed.current, step.commands);
         if (next) dispatch({ type: 'input', value: next });
         return;
       }
-      if (key.backspace || key.delete) return dispatch({ type: 'input', value: state.input.slice(0, -1) });
+      if (key.backspace || key.delete) return dispatch({ type: 'backspace' });
       if (key.escape || (key.ctrl && input === 'u')) return dispatch({ type: 'input', value: '' });
       if (key.ctrl || key.meta || key.upArrow || key.downArrow || key.leftArrow) return;
-      if (!state.input && input.length === 1) {
+      if (!typed.current && input.length === 1) {
         switch (input) {
           case 'h':
             return dispatch({ type: 'hint', available: step.hints.length });
@@ -219,7 +236,7 @@ export function App({ lessons, present, openEngine, progressPath = progressFile(
             return void quit();
         }
       }
-      if (input && !/[\x00-\x1f]/.test(input)) dispatch({ type: 'input', value: state.input + input });
+      if (input && !/[\x00-\x1f]/.test(input)) dispatch({ type: 'append', text: input });
     },
     { isActive: !state.suspended },
   );

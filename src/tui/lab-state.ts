@@ -33,6 +33,9 @@ export interface LabState {
 
 export type LabEvent =
   | { type: 'select'; index: number }
+  | { type: 'move'; delta: number; count: number }
+  | { type: 'append'; text: string }
+  | { type: 'backspace' }
   | { type: 'open'; lesson: number; step: number }
   | { type: 'menu' }
   | { type: 'goto'; step: number }
@@ -62,6 +65,13 @@ export function reduce(state: LabState, event: LabEvent): LabState {
   switch (event.type) {
     case 'select':
       return { ...state, selected: event.index };
+    // keys arrive faster than renders: these read the state they change, not a render's copy
+    case 'move':
+      return { ...state, selected: Math.max(0, Math.min(event.count - 1, state.selected + event.delta)) };
+    case 'append':
+      return { ...state, input: state.input + event.text };
+    case 'backspace':
+      return { ...state, input: state.input.slice(0, -1) };
     case 'open':
       return { ...state, ...freshStep, screen: 'step', lesson: event.lesson, selected: event.lesson, step: event.step, hoodShown: false };
     case 'menu':
