@@ -428,7 +428,6 @@ static int restart_child(struct monitor *m, berth_error *err) {
   int *fds[] = { &m->io.in_w, &m->io.out_r, &m->io.err_r, &m->io.pty, &m->sync_fd };
   for (size_t i = 0; i < sizeof fds / sizeof *fds; i++) close_fd(fds[i]);
   m->in_len = 0;
-  m->close_stdin_when_drained = 0;
   m->go_sent = 0;
   int previous = m->status;
   m->restarts++;
@@ -440,6 +439,7 @@ static int restart_child(struct monitor *m, berth_error *err) {
   m->reaped = 0;
   m->status = 0;
   m->between_runs = 0;
+  if (m->close_stdin_when_drained) close_stdin(m); /* stdin_once: the client's EOF holds for every run */
   write_pidfile(m, err);
   send_go(m);
   running(m);
