@@ -32,3 +32,8 @@ export function presentCapabilities(program?: CommandTree): Promise<Set<string>>
 export function missingCapabilities(requires: readonly string[], present: ReadonlySet<string>): string[] {
   return requires.filter((r) => !present.has(r));
 }
+
+/** Why a lesson cannot run yet: missing capabilities, or its author's draft note. Empty when it can. */
+export function notReady(lesson: { readonly requires: readonly string[]; readonly draft?: string }, present: ReadonlySet<string>): string[] {
+  return [...missingCapabilities(lesson.requires, present), ...(lesson.draft ? [`draft: ${lesson.draft}`] : [])];
+}

@@ -1,15 +1,15 @@
 // Text views of the lessons and of a learner's progress, for `lesson list`,
 // `progress` and `berth learn` when stdout is not a terminal.
 import os from 'node:os';
-import { presentCapabilities, missingCapabilities } from './capabilities.js';
+import { presentCapabilities, notReady } from './capabilities.js';
 import { isBroken, loadLessons, type LoadedLesson } from './loader.js';
 import { lessonProgress, loadProgress, progressFile, type Progress } from './progress.js';
 
 export type LessonState = 'done' | 'started' | 'new' | 'broken' | 'coming';
 
 export function lessonState(item: LoadedLesson, progress: Progress, present: ReadonlySet<string>): { state: LessonState; note: string } {
-  const missing = missingCapabilities(item.lesson.requires, present);
-  if (missing.length) return { state: 'coming', note: `coming: needs ${missing.join(', ')}` };
+  const missing = notReady(item.lesson, present);
+  if (missing.length) return { state: 'coming', note: `coming: ${missing.join(', ')}` };
   if (isBroken(item)) return { state: 'broken', note: `broken: ${item.problems.find((p) => p.severity === 'error')!.message}` };
   const p = lessonProgress(progress, item.lesson.id);
   if (p.done) return { state: 'done', note: 'done' };

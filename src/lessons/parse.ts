@@ -148,7 +148,7 @@ export function parseLesson(text: string, file: string): Parsed {
   const needsRaw = meta.needs ?? {};
   const needs = typeof needsRaw === 'object' && needsRaw && !Array.isArray(needsRaw) ? (needsRaw as Record<string, unknown>) : (problem('front matter "needs" should be a mapping: {images: [...], network: true|false}', { line: 1 }), {});
   if (needs.network !== undefined && typeof needs.network !== 'boolean') problem('front matter "needs.network" should be true or false', { line: 1 });
-  for (const key of Object.keys(meta)) if (!['id', 'title', 'duration', 'objectives', 'needs', 'requires'].includes(key)) problem(`unknown front matter field "${key}"`, { line: 1, severity: 'warning' });
+  for (const key of Object.keys(meta)) if (!['id', 'title', 'duration', 'objectives', 'needs', 'requires', 'draft'].includes(key)) problem(`unknown front matter field "${key}"`, { line: 1, severity: 'warning' });
   if (!steps.length && Object.keys(meta).length) problem('no steps: add "## Step: <title>" sections', { line: body + 1 });
 
   const lesson: Lesson = {
@@ -158,6 +158,7 @@ export function parseLesson(text: string, file: string): Parsed {
     objectives: list(meta.objectives, 'objectives'),
     needs: { images: list(needs.images, 'needs.images'), network: needs.network === true },
     requires: list(meta.requires, 'requires'),
+    ...(typeof meta.draft === 'string' && meta.draft.trim() ? { draft: meta.draft.trim() } : {}),
     intro: trimBlank(intro),
     steps,
     file,

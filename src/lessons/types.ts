@@ -39,6 +39,8 @@ export interface Lesson {
   readonly needs: { readonly images: readonly string[]; readonly network: boolean };
   /** capabilities the engine must have (build, registry, deploy, bench); a lesson whose needs are unmet is "coming" */
   readonly requires: readonly string[];
+  /** set while an author is still writing the lesson: why it is not ready (shown as "coming") */
+  readonly draft?: string;
   /** Markdown before the first step */
   readonly intro: string;
   readonly steps: readonly Step[];

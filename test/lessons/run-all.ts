@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadLessons } from '../../src/lessons/loader.js';
-import { missingCapabilities, presentCapabilities } from '../../src/lessons/capabilities.js';
+import { notReady, presentCapabilities } from '../../src/lessons/capabilities.js';
 import { berth, removeAll } from '../_berth.js';
 import { tempDir } from '../_helpers.js';
 
@@ -21,7 +21,7 @@ lessons.after(async () => {
 });
 
 for (const { lesson } of loadLessons()) {
-  const missing = missingCapabilities(lesson.requires, present);
+  const missing = notReady(lesson, present);
   if (missing.length) {
     console.log(`  (skipped: ${lesson.id} is coming, needs ${missing.join(', ')})`);
     lessons.skip(`${lesson.id} (coming: needs ${missing.join(', ')})`, () => undefined);

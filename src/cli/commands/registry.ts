@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Cli } from '../program.js';
+import { BerthError } from '../../engine/errors.js';
+import { statePaths } from '../../engine/paths.js';
 import { invalid } from '../../engine/errors.js';
 import type { AuthConfig } from '../../engine/registry/server/auth.js';
 
@@ -62,4 +64,35 @@ export function registerRegistryCommands(cli: Cli): void {
       await running.close();
       console.log('Registry stopped');
     });
+
+  registry
+    .command('start')
+    .description('Start a registry in the background (stop it with registry stop)')
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:5000')
+    .option('--storage <dir>', 'where blobs and manifests live (default <root>/registry)')
+    .action(async (flags: { listen: string; storage?: string }) => {
+      const { host, port } = parseListenAddress(flags.listen);
+      const paths = statePaths(cli.program.opts<{ root?: string }>().root);
+      const { startRegistryService } = await import('../../engine/registry/service.js');
+      console.log(await startRegistryService(paths, host, port, flags.storage));
+    });
+
+  registry
+    .command('stop')
+    .description('Stop background registries (the one on --listen, or all)')
+    .option('--listen <host:port>', 'only the registry on this address')
+    .action(async (flags: { listen?: string }) => {
+      const paths = statePaths(cli.program.opts<{ root?: string }>().root);
+      const { stopRegistryServices } = await import('../../engine/registry/service.js');
+      const stopped = await stopRegistryServices(paths, flags.listen ? parseListenAddress(flags.listen) : undefined);
+      console.log(stopped.length ? stopped.map((url) => `stopped ${url}`).join('\n') : 'no registry running');
+    });
+}
+
+/** "127.0.0.1:5000", "[::1]:5000", "5000" (on 127.0.0.1). */
+function parseListenAddress(listen: string): { host: string; port: number } {
+  const match = /^(?:\[?([^\]]*?)\]?:)?(\d+)$/.exec(listen);
+  const port = Number(match?.[2]);
+  if (!match || !(port > 0 && port < 65536)) throw new BerthError('invalid', `invalid --listen "${listen}": use HOST:PORT, e.g. 127.0.0.1:5000`);
+  return { host: match[1] || '127.0.0.1', port };
 }
