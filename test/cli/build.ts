@@ -65,10 +65,15 @@ test('Ctrl-C during a RUN exits 130 and leaves no container', async () => {
   const dir = context({ Dockerfile: 'FROM busybox\nRUN echo running; sleep 60\n' });
   const child = spawn(process.execPath, ['--', BERTH_BIN, 'build', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  let interrupted = false;
   const code = await new Promise<number | null>((resolve) => {
     child.stdout.on('data', (d) => {
       out += d;
-      if (out.includes('running\n')) child.kill('SIGINT');
+      // One ctrl-c, as a person presses it: a second one after the build has let go of SIGINT would kill it outright.
+      if (!interrupted && out.includes('running\n')) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
     });
     child.on('close', resolve);
   });
