@@ -7,7 +7,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
@@ -15,18 +14,11 @@ import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { Engine } from '../engine/engine.js';
 import { PACKAGE_ROOT } from '../engine/sys.js';
+import { freePort } from '../engine/network/free-port.js';
 
 function argument(name: string, fallback: string): string {
   const index = process.argv.indexOf(name);
   return index > 0 && process.argv[index + 1] ? process.argv[index + 1]! : fallback;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 async function waitFor(url: string): Promise<void> {

@@ -8,7 +8,6 @@
 // nothing behind.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -18,6 +17,7 @@ import { PACKAGE_ROOT } from '../../src/engine/sys.js';
 import { loadHost, type HostRecord } from '../../src/engine/host/host.js';
 import { formatReport, runLoad, type LoadReport } from '../../src/engine/deploy/load.js';
 import type { DeployEvent } from '../../src/engine/deploy/deploy.js';
+import { freePort } from '../../src/engine/network/free-port.js';
 
 const test = suite('deploy: development -> registry -> production, zero downtime');
 const ASSETS = path.join(PACKAGE_ROOT, 'src', 'engine', 'deploy', 'assets');
@@ -30,14 +30,6 @@ let registry: ChildProcess | undefined;
 let registryHost = '';
 let env: NodeJS.ProcessEnv = {};
 const summary: string[] = [];
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function get(url: string): Promise<{ status: number; body: string }> {
   return eventually(async () => {

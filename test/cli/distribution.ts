@@ -2,23 +2,15 @@
 // peers nobody here wrote: skopeo, and the distribution registry from Debian.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { suite } from 'uvu';
 import { BERTH_BIN, berth, ok, removeAll } from '../_berth.js';
 import { berthRoot, eventually } from '../_helpers.js';
+import { freePort } from '../../src/engine/network/free-port.js';
 
 const dist = suite('pull, push, search, save and load');
 const children: ChildProcess[] = [];
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 async function answers(url: string): Promise<boolean> {
   try {

@@ -4,13 +4,13 @@
 // student at one instructor's hub with BERTH_INDEX instead.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../fs-atomic.js';
 import type { Paths } from '../paths.js';
 import { PACKAGE_ROOT } from '../sys.js';
+import { freePort } from '../network/free-port.js';
 
 export const DEFAULT_HUB_PORT = 5151;
 
@@ -40,14 +40,6 @@ async function answers(url: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** The running local hub's URL, or undefined. */

@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { engineSuite } from '../../_engine.js';
 import { eventually } from '../../_helpers.js';
 import { buildWith, FIXTURES } from './_build.js';
+import { freePort } from '../../../src/engine/network/free-port.js';
 
 const { test, engine } = engineSuite('build: real-world Dockerfiles');
 
@@ -16,14 +17,6 @@ test.before(async () => {
   await engine().pull('debian:bookworm');
   await engine().pull('busybox');
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Builds the fixture and runs it detached with `containerPort` published on a free loopback port. */
 async function serve(fixture: string, containerPort: number): Promise<{ id: string; port: number }> {

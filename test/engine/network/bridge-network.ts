@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import type { Engine } from '../../../src/engine/engine.js';
 import { engineSuite } from '../../_engine.js';
 import { rejects } from '../../_helpers.js';
+import { freePort } from '../../../src/engine/network/free-port.js';
 
 // "Another host address" that is the test's own: added to lo for the test and
 // removed after (this kernel has no dummy interfaces), so traffic never leaves.
@@ -50,14 +51,6 @@ async function getWithRetry(url: string): Promise<string> {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 test('httpd answers through two published ports, on 127.0.0.1, another host address, and from a second container', async () => {

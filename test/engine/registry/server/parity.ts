@@ -6,7 +6,6 @@
 // for upper case, ?n= on tags/list), the spec's tests in uploads.ts and manifests.ts cover it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,16 +13,9 @@ import { sha256 } from '../../../../src/engine/store/digest.js';
 import { MediaType } from '../../../../src/engine/store/oci.js';
 import { eventually, tempDir } from '../../../_helpers.js';
 import { imageManifest, serveRegistry } from '../_registry.js';
+import { freePort } from '../../../../src/engine/network/free-port.js';
 
 const test = suite('registry server: parity with docker-registry');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function startDockerRegistry(): Promise<{ url: string; child: ChildProcess }> {
   const dir = tempDir('docker-registry-');
