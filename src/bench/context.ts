@@ -18,6 +18,7 @@ import type { PortDriver } from '../engine/network/container-network.js';
 import type { DriverName } from '../engine/storage/driver.js';
 import { ratioOf, summarize, type Figure } from './figures.js';
 import type { Comparison, Skipped, SuiteName } from './report.js';
+import { processAlive } from '../engine/tmp-sweep.js';
 
 export const WORKLOADS = ['linpack', 'stream', 'random', 'disk', 'tcp', 'nop'] as const;
 export type Workload = (typeof WORKLOADS)[number];
@@ -271,7 +272,7 @@ export async function sweepStaleBenches(userRoot: string | undefined): Promise<v
   }
   for (const name of names) {
     const pid = Number(name);
-    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
     const home = path.join(parent, name);
     const bridge = process.env.BERTH_BRIDGE;
     process.env.BERTH_BRIDGE = benchBridge(pid);
@@ -296,13 +297,5 @@ export function benchBridge(pid = process.pid): string {
   return `bbench${pid.toString(36)}`.slice(0, 15);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export const hostInfo = () => ({ kernel: os.release(), cpus: os.availableParallelism(), memoryBytes: os.totalmem() });

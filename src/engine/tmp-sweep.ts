@@ -8,7 +8,8 @@ import { unmountAllUnder } from './mount-table.js';
 
 const OWNED = /^[a-z]+-(\d+)-/;
 
-function alive(pid: number): boolean {
+/** Is a process with this pid alive (EPERM: alive, someone else's)? */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -28,7 +29,7 @@ export function sweepTmp(tmp: string): string[] {
   const removed: string[] = [];
   for (const name of names) {
     const owner = OWNED.exec(name);
-    if (!owner || alive(Number(owner[1]))) continue;
+    if (!owner || processAlive(Number(owner[1]))) continue;
     const full = path.join(tmp, name);
     try {
       unmountAllUnder(full);

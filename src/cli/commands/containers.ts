@@ -60,6 +60,14 @@ async function eachContainer(names: string[], action: (name: string) => Promise<
   if (failed) process.exitCode = 1;
 }
 
+/** stop/restart -t: whole seconds, or undefined for the container's own stop timeout. */
+function stopSeconds(time: string | undefined): number | undefined {
+  if (time === undefined) return undefined;
+  const seconds = Number(time);
+  if (!Number.isInteger(seconds)) throw new BerthError('invalid', `invalid value "${time}" for -t: use a whole number of seconds`);
+  return seconds;
+}
+
 export function registerContainerCommands(cli: Cli): void {
   const { program } = cli;
 
@@ -90,8 +98,7 @@ export function registerContainerCommands(cli: Cli): void {
     .argument('<container...>')
     .action(async (names: string[], flags: { time?: string }) => {
       const engine = await cli.engine();
-      const seconds = flags.time !== undefined ? Number(flags.time) : undefined;
-      if (seconds !== undefined && !Number.isInteger(seconds)) throw new BerthError('invalid', `invalid value "${flags.time}" for -t: use a whole number of seconds`);
+      const seconds = stopSeconds(flags.time);
       await eachContainer(names, async (name) => {
         await engine.stop(name, seconds);
         console.log(name);
@@ -105,8 +112,7 @@ export function registerContainerCommands(cli: Cli): void {
     .argument('<container...>')
     .action(async (names: string[], flags: { time?: string }) => {
       const engine = await cli.engine();
-      const seconds = flags.time !== undefined ? Number(flags.time) : undefined;
-      if (seconds !== undefined && !Number.isInteger(seconds)) throw new BerthError('invalid', `invalid value "${flags.time}" for -t: use a whole number of seconds`);
+      const seconds = stopSeconds(flags.time);
       await eachContainer(names, async (name) => {
         await engine.restart(name, seconds);
         console.log(name);
