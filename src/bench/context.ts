@@ -211,6 +211,9 @@ export class BenchContext {
       }
     }
     this.engines.clear();
+    // Containers' exit hooks (`berth system reconcile`) may still be running on
+    // these roots: let them finish, or they would recreate what we remove.
+    await waitForProcessesUnder(this.home, 5000);
     try {
       fs.rmSync(this.home, { recursive: true, force: true });
       const parent = path.dirname(this.home);
@@ -220,6 +223,19 @@ export class BenchContext {
     }
     return problems;
   }
+}
+
+/** Waits (bounded) until no process has `dir` in its command line. */
+async function waitForProcessesUnder(dir: string, ms: number): Promise<void> {
+  const busy = () => fs.readdirSync('/proc').some((pid) => {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) return false;
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${dir}/`);
+    } catch {
+      return false;
+    }
+  });
+  for (const deadline = Date.now() + ms; busy() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** Figures of one metric across the rounds of a `repeat`. */

@@ -113,6 +113,7 @@ export function registerSystemCommands(cli: Cli): void {
       // recreate a state root that may have just been deleted.
       const root = cli.program.opts<{ root?: string }>().root ?? process.env.BERTH_ROOT ?? '/var/lib/berth';
       if (name && !fs.existsSync(path.join(root, 'containers', name))) return;
+      if (!fs.existsSync(path.join(root, 'config.json'))) return; // the whole state root is gone
       const engine = await cli.engine();
       await engine.reconcile(name);
     });
