@@ -47,7 +47,7 @@ export function registerLessonCommands(cli: Cli): void {
     .option('--keep', 'leave the lesson\'s containers when it ends')
     .action(async (refs: string[], flags: { all?: boolean; yes?: boolean; verbose?: boolean; keep?: boolean }) => {
       const { loadLessons, findLesson, isBroken } = await import('../../lessons/loader.js');
-      const { presentCapabilities, missingCapabilities } = await import('../../lessons/capabilities.js');
+      const { presentCapabilities, notReady } = await import('../../lessons/capabilities.js');
       const { runLessonHeadless } = await import('../../lessons/headless.js');
       const { formatProblem } = await import('../../lessons/types.js');
       const loaded = loadLessons();
@@ -63,7 +63,7 @@ export function registerLessonCommands(cli: Cli): void {
       const present = await presentCapabilities();
       let failed = 0;
       for (const item of chosen) {
-        const missing = missingCapabilities(item.lesson.requires, present);
+        const missing = notReady(item.lesson, present);
         if (missing.length) {
           process.stdout.write(`${item.lesson.title} (${item.lesson.id}): skipped, coming: needs ${missing.join(', ')}\n`);
           continue;
