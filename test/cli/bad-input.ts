@@ -1,5 +1,7 @@
 // Bad input gets a clear error, the right exit code, and changes nothing.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BERTH_BIN, berth, ok } from '../_berth.js';
@@ -37,6 +39,20 @@ bad('names with .. or capitals, bad flag values: refused, quoted, nothing create
     assert.match(result.stderr, pattern);
   }
   assert.is(await ok(['ps', '-aq']), before, 'no container was created by a refused command');
+});
+
+bad('a container that cannot be set up: 125, the monitor\'s error, and nothing mounted or left running', async () => {
+  const dir = fs.mkdtempSync(path.join(process.env.BERTH_ROOT!, 'vol-'));
+  for (const args of [['run', '--name', 'unmountable'], ['run', '-d']]) {
+    // A directory cannot be bind-mounted over the image's /etc/passwd file.
+    const result = await berth([...args, '-v', `${dir}:/etc/passwd`, 'busybox', 'true']);
+    assert.is(result.code, 125, result.stderr);
+    assert.match(result.stderr, /failed to create the container: openat2 `\/etc\/passwd`: Not a directory/);
+  }
+  assert.not.match(fs.readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(`${process.env.BERTH_ROOT}/storage`), 'no rootfs stays mounted');
+  assert.match(await ok(['ps', '-a']), /Created\s+unmountable$/m);
+  const ids = (await ok(['ps', '-aq'])).split('\n').filter(Boolean);
+  await ok(['rm', ...ids]);
 });
 
 bad('unknown things: image, container, command', async () => {

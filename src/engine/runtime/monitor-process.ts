@@ -23,12 +23,16 @@ export async function startMonitor(dir: string, records: ReadonlyArray<readonly 
     ready.on('data', (chunk: Buffer) => (line += chunk.toString()));
     ready.on('close', () => resolve(line));
   });
-  child.unref();
-  (ready as unknown as { unref?: () => void }).unref?.();
   const match = /^ok (\d+)\n?$/.exec(text);
-  if (match) return { pid: Number(match[1]), monitorPid: child.pid! };
+  if (match) {
+    // The container runs on without us: let this process exit when its work is done.
+    child.unref();
+    (ready as unknown as { unref?: () => void }).unref?.();
+    return { pid: Number(match[1]), monitorPid: child.pid! };
+  }
   // The monitor failed before the process started; reap it so no zombie stays.
-  await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+  // (Still referenced: an unref'd child's exit would not keep Node alive to see it.)
+  await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)));
   const message = text.startsWith('error ') ? text.slice(6).trim() : `the monitor exited without a ready line (${text.trim() || 'no output'})`;
   throw new BerthError('internal', `failed to create the container: ${message}`);
 }
