@@ -118,11 +118,12 @@ export async function reconcileAll(ctx: EngineContext): Promise<void> {
   }
   const records = listRecords(ctx.paths.containers);
   for (const record of records) await refresh(ctx, record);
-  const known = new Set(records.map((r) => r.id));
   const running = new Set(listRecords(ctx.paths.containers).filter((r) => r.state.status === 'running').map((r) => r.id));
   await reconcileNetwork(ctx.paths.root, running);
+  // Only a running container needs a cgroup; start makes them under this lock,
+  // so any other is left by a crash (unknown id, or a start that never finished).
   for (const id of listCgroups()) {
-    if (!known.has(id)) await removeCgroup(cgroupFor(id)).catch(() => undefined);
+    if (!running.has(id)) await removeCgroup(cgroupFor(id)).catch(() => undefined);
   }
 }
 

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { Engine } from '../../../src/engine/engine.js';
 import { BERTH_BIN, ok } from '../../_berth.js';
 import { eventually } from '../../_helpers.js';
+import { createCgroup } from '../../../src/engine/runtime/cgroups.js';
 
 const crash = suite('crashes and concurrency');
 let engine: Engine;
@@ -50,6 +51,16 @@ crash('kill -9 of the CLI in the middle of run leaves a state the next command r
   assert.match(await ok(['inspect', '-f', '{{.State.Status}}', 'interrupted']), /running/);
   await ok(['rm', '-f', 'interrupted']);
   assert.not.match(await ok(['ps', '-a']), /interrupted/);
+});
+
+crash('a crash in the middle of start (cgroup made, record not yet running): the next command removes the cgroup', async () => {
+  const c = await engine.create({ image: 'busybox', cmd: ['true'], network: 'none' });
+  // What start had made when the kill -9 came: the container's cgroup.
+  const cgroup = createCgroup(c.id, {});
+  assert.ok(cgroup.paths.every((p) => fs.existsSync(p)));
+  await ok(['ps']);
+  assert.ok(cgroup.paths.every((p) => !fs.existsSync(p)), 'the stale cgroup is gone');
+  await engine.remove(c.id);
 });
 
 crash('a crash between create steps leaves an orphan that the next command removes', async () => {
