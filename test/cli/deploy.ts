@@ -20,7 +20,8 @@ import type { DeployEvent } from '../../src/engine/deploy/deploy.js';
 import { freePort } from '../../src/engine/network/free-port.js';
 
 const test = suite('deploy: development -> registry -> production, zero downtime');
-const ASSETS = path.join(PACKAGE_ROOT, 'src', 'engine', 'deploy', 'assets');
+// The app and the front door, as lesson 9 builds them.
+const ASSETS = path.join(PACKAGE_ROOT, 'lessons', 'files', 'deploy');
 const ROOT = berthRoot();
 const HOST = `d${path.basename(ROOT).slice(-6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
 const BUILD_MS = 10 * 60_000;
@@ -125,8 +126,10 @@ test('developer: build, run, change a file, rebuild, retest, tag and push v1 and
   await ok(['tag', 'app', `${registryHost}/app:v1`]);
 
   // The change: a new version, rebuilt (the apt layer comes from the cache) and tested again.
-  const source = path.join(context, 'app.py');
-  fs.writeFileSync(source, fs.readFileSync(source, 'utf8').replace('VERSION = "v1"', 'VERSION = "v2"'));
+  const source = path.join(context, 'Dockerfile');
+  const changed = fs.readFileSync(source, 'utf8').replace('ARG VERSION=v1', 'ARG VERSION=v2');
+  assert.ok(changed.includes('ARG VERSION=v2'), 'the app\'s version is set in its Dockerfile');
+  fs.writeFileSync(source, changed);
   const again = Date.now();
   const rebuilt = await ok(['build', '-t', 'app', context], { timeoutMs: BUILD_MS });
   const rebuild = Date.now() - again;

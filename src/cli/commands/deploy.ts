@@ -39,7 +39,7 @@ export function registerDeployCommands(cli: Cli): void {
     .description('Ship an image behind the front door: start it beside the old one, wait until healthy, switch the proxy, drain, stop the old')
     .argument('<image>', 'e.g. 10.87.0.1:5000/app:v2 (pulled first)')
     .requiredOption('--service <name>', 'the service: the upstream name and the prefix of its containers')
-    .requiredOption('--proxy <container>', 'the front door (nginx built from src/engine/deploy/assets/proxy)')
+    .requiredOption('--proxy <container>', 'the front door (nginx built from lessons/files/deploy/proxy)')
     .option('--port <port>', 'the port the app listens on in its container', '8000')
     .option('--naive', 'stop the old container first, then start the new one, then point the proxy (downtime)')
     .option('--no-pull', 'use the image as it is here')

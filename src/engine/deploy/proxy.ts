@@ -101,7 +101,7 @@ export async function switchUpstream(engine: Engine, proxy: string, service: str
     try {
       await engine.copy(`${proxy}:${TEMPLATE_PATH}`, templateFile);
     } catch (error) {
-      throw new BerthError('invalid', `the proxy ${proxy} has no ${TEMPLATE_PATH}: build it from berth's front door (src/engine/deploy/assets/proxy)`, { cause: error });
+      throw new BerthError('invalid', `the proxy ${proxy} has no ${TEMPLATE_PATH}: build it from berth's front door (lessons/files/deploy/proxy)`, { cause: error });
     }
     const siteFile = path.join(work, 'default.conf');
     fs.writeFileSync(siteFile, renderSite(fs.readFileSync(templateFile, 'utf8'), service, servers));
