@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { ip, ipBatch, iptablesRestore, iptablesSave, readSysctl, writeSysctl } from './commands.js';
 import { addressAt, chooseSubnet, hostRoutes, parseCidr } from './cidr.js';
-import type { NetworkNames } from './names.js';
+import { macFor, type NetworkNames } from './names.js';
 import { deleteNetworkState, loadNetworkState, saveNetworkState, type NetworkState } from './state.js';
 
 // /proc/sys/net shows the network namespace of the process that reads it;
@@ -68,7 +68,8 @@ export async function ensureBridge(root: string, names: NetworkNames): Promise<N
   saveNetworkState(root, names.bridge, state);
   if (!bridgeExists(names.bridge)) {
     await ipBatch([
-      `link add ${names.bridge} type bridge`,
+      // A fixed MAC: see macFor.
+      `link add ${names.bridge} address ${macFor(state.gateway)} type bridge`,
       `addr add ${state.gateway}/${state.prefixLength} dev ${names.bridge}`,
       `link set ${names.bridge} up`,
     ]);

@@ -12,7 +12,7 @@ import type { NetworkChoice } from '../runtime/oci-spec.js';
 import { ip, ipBatch, iptablesRestore, iptablesSave } from './commands.js';
 import { addressAt, hostCount } from './cidr.js';
 import { ensureBridge, teardownBridgeIfUnused } from './bridge.js';
-import { containerChain, hostVethName, netnsName, networkNames, type NetworkNames } from './names.js';
+import { containerChain, hostVethName, macFor, netnsName, networkNames, type NetworkNames } from './names.js';
 import { loadNetworkState, saveNetworkState, type NetworkState } from './state.js';
 import { writeEtcFiles, type EtcFiles } from './etc-files.js';
 import { resolveBindings } from './port-allocator.js';
@@ -111,16 +111,6 @@ export async function attachNetwork(root: string, request: NetworkRequest): Prom
   }
   if (mode !== 'bridge') throw new BerthError('invalid', `unknown network mode "${mode}": use bridge, none, host or container:<name|id>`);
   return attachBridge(root, request);
-}
-
-/**
- * The MAC of a container's eth0, made from its address as Docker does
- * (02:42 + the four octets): an address given again to a new container comes
- * with the same MAC, so neighbours' ARP caches stay right.  With random MACs a
- * proxy that was talking to the old owner times out until its entry expires.
- */
-export function macFor(address: string): string {
-  return ['02', '42', ...address.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':');
 }
 
 async function attachBridge(root: string, request: NetworkRequest): Promise<Attached> {

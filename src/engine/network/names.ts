@@ -34,3 +34,16 @@ export function netnsName(names: NetworkNames, id: string): string {
 export function hostVethName(id: string): string {
   return `berth${id.slice(0, 10)}`;
 }
+
+/**
+ * The MAC of an address on berth's bridge, made from it as Docker does
+ * (02:42 + the four octets).  A container's eth0: an address given again to a
+ * new container comes with the same MAC, so neighbours' ARP caches stay right
+ * (with random MACs a proxy talking to the old owner times out until its entry
+ * expires).  The bridge itself, from its gateway address: a bridge left to
+ * choose takes the lowest MAC of its ports, so it changed whenever a container
+ * with a lower random MAC joined, and containers' cached gateway went stale.
+ */
+export function macFor(address: string): string {
+  return ['02', '42', ...address.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':');
+}

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { splitHostOption } from '../../../src/cli/commands/host.js';
 import { renderSite } from '../../../src/engine/deploy/proxy.js';
 import { checkTarget, percentiles } from '../../../src/engine/deploy/load.js';
-import { macFor } from '../../../src/engine/network/container-network.js';
+import { macFor } from '../../../src/engine/network/names.js';
 import { hostNames, validateHostName } from '../../../src/engine/host/host.js';
 import { berthRoot } from '../../_helpers.js';
 

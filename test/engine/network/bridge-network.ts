@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import * as assert from 'uvu/assert';
 import type { Engine } from '../../../src/engine/engine.js';
 import { engineSuite } from '../../_engine.js';
+import { macFor } from '../../../src/engine/network/names.js';
 import { rejects } from '../../_helpers.js';
 import { freePort } from '../../../src/engine/network/free-port.js';
 
@@ -141,6 +142,9 @@ test('twenty parallel runs get twenty distinct addresses', async () => {
   const started = await Promise.all(created.map((c) => engine.start(c.id)));
   const addresses = new Set(started.map((c) => c.network!.ipAddress));
   assert.is(addresses.size, 20);
+  // Twenty veths with random MACs joined: the bridge kept the one it was given, so no container's cached gateway went stale.
+  const bridge = process.env.BERTH_BRIDGE!;
+  assert.is(fs.readFileSync(`/sys/class/net/${bridge}/address`, 'utf8').trim(), macFor(started[0]!.network!.gateway!));
   await Promise.all(created.map((c) => engine.remove(c.id, { force: true })));
 });
 
