@@ -40,6 +40,16 @@ void cleanup_closep(int *fd) {
   }
 }
 
+int format_line(char *buf, size_t size, const char *fmt, va_list ap) {
+  int n = vsnprintf(buf, size - 1, fmt, ap);
+  if (n < 0) return -1;
+  if ((size_t)n > size - 2) n = (int)size - 2;
+  for (int i = 0; i < n; i++)
+    if (buf[i] == '\n') buf[i] = ' ';
+  buf[n++] = '\n';
+  return n;
+}
+
 int write_all(int fd, const void *buf, size_t len) {
   const char *p = buf;
   while (len > 0) {

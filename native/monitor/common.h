@@ -7,6 +7,7 @@
 #define BERTH_COMMON_H
 
 #define _GNU_SOURCE
+#include <stdarg.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -29,6 +30,10 @@ void cleanup_closep(int *fd);
 
 /* Writes all of buf, retrying on EINTR and short writes.  -1 with errno set. */
 int write_all(int fd, const void *buf, size_t len);
+
+/* Formats one protocol line into buf: newlines inside become spaces, it ends
+ * with '\n', it is cut to fit.  Returns its length, or -1 if formatting failed. */
+int format_line(char *buf, size_t size, const char *fmt, va_list ap);
 
 /* Writes path.tmp then renames it over path, so readers see all or nothing. */
 int atomic_write(const char *path, const char *data, size_t len, berth_error *err);

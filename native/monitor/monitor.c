@@ -61,13 +61,9 @@ static void ready_line(const char *fmt, ...) {
   char line[BERTH_ERRMSG + 64];
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+  int n = format_line(line, sizeof line, fmt, ap);
   va_end(ap);
   if (n < 0) return;
-  if ((size_t)n > sizeof line - 2) n = (int)sizeof line - 2;
-  for (int i = 0; i < n; i++)
-    if (line[i] == '\n') line[i] = ' ';
-  line[n++] = '\n';
   write_all(BERTH_READY_FD, line, (size_t)n);
   close(BERTH_READY_FD);
   ready_fd_open = 0;

@@ -90,13 +90,9 @@ static void ready_line(const char *fmt, ...) {
   char line[BERTH_ERRMSG + 16];
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+  int n = format_line(line, sizeof line, fmt, ap);
   va_end(ap);
   if (n < 0) return;
-  if ((size_t)n > sizeof line - 2) n = (int)sizeof line - 2;
-  for (int i = 0; i < n; i++)
-    if (line[i] == '\n') line[i] = ' ';
-  line[n++] = '\n';
   if (strncmp(line, "ok", 2) != 0) write_all(2, "berth-proxy: ", 13), write_all(2, line, (size_t)n);
   if (ready_fd < 0) return;
   write_all(ready_fd, line, (size_t)n);
