@@ -8,9 +8,12 @@ import { suite } from 'uvu';
 import { BERTH_BIN, berth, ok, removeAll } from '../_berth.js';
 import { berthRoot, eventually } from '../_helpers.js';
 import { freePort } from '../../src/engine/network/free-port.js';
+import { startDistribution, type Distribution } from '../engine/registry/_distribution.js';
 
 const dist = suite('pull, push, search, save and load');
 const children: ChildProcess[] = [];
+/** The distribution registry from Debian's docker-registry package, as the registry tests start it. */
+const distributions: Distribution[] = [];
 
 async function answers(url: string): Promise<boolean> {
   try {
@@ -29,19 +32,8 @@ async function berthRegistry(): Promise<number> {
   return port;
 }
 
-/** The distribution registry from Debian's docker-registry package. */
-async function distributionRegistry(): Promise<number> {
-  const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(berthRoot(), 'distribution-'));
-  const config = path.join(dir, 'config.yml');
-  fs.writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`);
-  const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
-  children.push(child);
-  await eventually(() => answers(`http://127.0.0.1:${port}/v2/`), 10_000, 'docker-registry to answer');
-  return port;
-}
-
 dist.after(async () => {
+  for (const registry of distributions) await registry.stop();
   for (const child of children) child.kill('SIGTERM');
   await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('close', r)))));
   await removeAll();
@@ -111,7 +103,9 @@ dist('skopeo copies from berth\'s registry to an oci: dir and back; berth runs t
 });
 
 dist('berth pushes to and pulls from the distribution registry', async () => {
-  const port = await distributionRegistry();
+  const registry = await startDistribution();
+  distributions.push(registry);
+  const { port } = registry;
   await ok(['tag', 'busybox', `localhost:${port}/peer/box`]);
   await ok(['push', `localhost:${port}/peer/box`]);
   await ok(['rmi', `localhost:${port}/peer/box`]);

@@ -3,9 +3,11 @@
 // the client's interop tests; optional htpasswd auth.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { tempDir } from '../../_helpers.js';
+import { freePort } from '../../../src/engine/network/free-port.js';
+
+export { freePort };
 
 export const DOCKER_REGISTRY = '/usr/bin/docker-registry';
 
@@ -17,18 +19,6 @@ export interface Distribution {
   readonly port: number;
   readonly dir: string;
   stop(): Promise<void>;
-}
-
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startDistribution(options: { htpasswd?: { user: string; password: string } } = {}): Promise<Distribution> {
