@@ -11,12 +11,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadImages, saveImages } from '../../../src/engine/archive/docker-archive.js';
 import { ensureBusybox } from '../../../src/engine/hub/busybox.js';
-import { putEntriesAsLayer } from '../../../src/engine/hub/tar-entries.js';
 import { statePaths } from '../../../src/engine/paths.js';
 import { sha256 } from '../../../src/engine/store/digest.js';
 import { ImageStore, type Image } from '../../../src/engine/store/images.js';
 import { MediaType, type ImageIndex } from '../../../src/engine/store/oci.js';
 import { berthRoot, rejects, tempDir } from '../../_helpers.js';
+import { twoLayerImage } from '../store/_images.js';
 
 const test = suite('archive/docker-archive');
 const store = new ImageStore(statePaths(berthRoot()));
@@ -62,19 +62,7 @@ const skopeo = (...args: string[]) => execFileSync('skopeo', ['--insecure-policy
 
 test.before(async () => {
   busybox = await ensureBusybox(store);
-  const top = await putEntriesAsLayer(store.blobs, [
-    { type: 'directory', name: 'app', mode: 0o755 },
-    { type: 'file', name: 'app/hello.txt', mode: 0o644, data: Buffer.from('hello\n') },
-  ], new Date('2024-02-02T00:00:00Z'));
-  const base = store.layers(busybox)[0]!;
-  app = await store.createImage({
-    config: { created: '2024-02-02T00:00:00Z', config: { Cmd: ['cat', '/app/hello.txt'] } },
-    layers: [
-      { blobDigest: base.digest, diffId: base.diffId, uncompressedSize: base.uncompressedSize, mediaType: base.mediaType },
-      { blobDigest: top.blobDigest, diffId: top.diffId, uncompressedSize: top.uncompressedSize, mediaType: top.mediaType },
-    ],
-    tags: ['app:v1', 'localhost:5000/app:v1'],
-  });
+  app = await twoLayerImage(store, busybox, 'hello\n', ['app:v1', 'localhost:5000/app:v1']);
 });
 
 test('save writes manifest.json and an OCI layout over the same blobs', async () => {

@@ -2,7 +2,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ensureBusybox } from '../../../src/engine/hub/busybox.js';
-import { putEntriesAsLayer } from '../../../src/engine/hub/tar-entries.js';
 import { statePaths } from '../../../src/engine/paths.js';
 import { sha256 } from '../../../src/engine/store/digest.js';
 import { ImageStore, type Image } from '../../../src/engine/store/images.js';
@@ -10,6 +9,7 @@ import { MediaType, ociArchitecture, type ImageIndex } from '../../../src/engine
 import { formatProgress, pullImage, pushImage, withDigest, type ProgressEvent, type RegistryTarget } from '../../../src/engine/registry/client/index.js';
 import { berthRoot, rejects, tempDir } from '../../_helpers.js';
 import { freePort, startDistribution, type Distribution } from './_distribution.js';
+import { twoLayerImage } from '../store/_images.js';
 
 const test = suite('registry/client');
 const store = new ImageStore(statePaths(berthRoot()));
@@ -29,19 +29,7 @@ test.before(async () => {
   registry = await startDistribution();
   busybox = await ensureBusybox(store);
   // A two-layer image whose bottom layer is busybox's, so a store with busybox already has half of it.
-  const top = await putEntriesAsLayer(store.blobs, [
-    { type: 'directory', name: 'app', mode: 0o755 },
-    { type: 'file', name: 'app/hello.txt', mode: 0o644, data: Buffer.from('hello from the second layer\n') },
-  ], new Date('2024-02-02T00:00:00Z'));
-  const base = store.layers(busybox)[0]!;
-  app = await store.createImage({
-    config: { created: '2024-02-02T00:00:00Z', config: { Cmd: ['cat', '/app/hello.txt'] } },
-    layers: [
-      { blobDigest: base.digest, diffId: base.diffId, uncompressedSize: base.uncompressedSize, mediaType: base.mediaType },
-      { blobDigest: top.blobDigest, diffId: top.diffId, uncompressedSize: top.uncompressedSize, mediaType: top.mediaType },
-    ],
-    tags: ['app:v1'],
-  });
+  app = await twoLayerImage(store, busybox, 'hello from the second layer\n', ['app:v1']);
 });
 
 test.after(async () => {
