@@ -44,6 +44,12 @@ export function containerInspect(engine: Engine, r: ContainerRecord) {
       PortBindings: Object.fromEntries(r.hostConfig.portBindings.map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp, HostPort: p.hostPort ? String(p.hostPort) : '' }]])),
       PublishAllPorts: r.hostConfig.publishAllPorts,
       RestartPolicy: { Name: r.hostConfig.restartPolicy?.name ?? 'no', MaximumRetryCount: r.hostConfig.restartPolicy?.maximumRetryCount ?? 0 },
+      Privileged: r.hostConfig.privileged ?? false,
+      CapAdd: r.hostConfig.capAdd?.length ? r.hostConfig.capAdd : null,
+      CapDrop: r.hostConfig.capDrop?.length ? r.hostConfig.capDrop : null,
+      SecurityOpt: r.hostConfig.securityOpt?.length ? r.hostConfig.securityOpt : null,
+      Devices: r.hostConfig.devices ?? [],
+      ReadonlyRootfs: r.hostConfig.readonlyRootfs ?? false,
     },
     Config: {
       Hostname: r.config.hostname,

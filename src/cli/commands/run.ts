@@ -44,6 +44,12 @@ interface RunFlags {
   stopSignal?: string;
   stopTimeout?: string;
   restart?: string;
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  securityOpt?: string[];
+  device?: string[];
+  readOnly?: boolean;
 }
 
 function addCreateFlags(command: Command): Command {
@@ -77,6 +83,12 @@ function addCreateFlags(command: Command): Command {
     .option('--stop-signal <signal>', 'signal to stop the container (default: the image\'s STOPSIGNAL, else SIGTERM)')
     .option('--stop-timeout <seconds>', 'timeout (in seconds) to stop a container (default 10)')
     .option('--restart <policy>', 'restart policy: no, on-failure[:max-retries], always, unless-stopped', 'no')
+    .option('--privileged', 'give extended privileges to this container (all capabilities and devices, no seccomp)')
+    .option('--cap-add <cap>', 'add a Linux capability, e.g. NET_ADMIN, or ALL (repeatable)', collect)
+    .option('--cap-drop <cap>', 'drop a Linux capability, e.g. NET_RAW, or ALL (repeatable)', collect)
+    .option('--security-opt <opt>', 'seccomp=unconfined|PROFILE.json, no-new-privileges[=true|false] (repeatable)', collect)
+    .option('--device <host[:container[:rwm]]>', 'add a host device to the container (repeatable)', collect)
+    .option('--read-only', "mount the container's root filesystem as read only")
     .argument('<image>', 'the image to run')
     .argument('[command...]', 'command and arguments (default: the image\'s CMD)')
     .passThroughOptions();
@@ -136,6 +148,14 @@ export function createOptions(image: string, command: string[], flags: RunFlags)
     stopSignal: flags.stopSignal,
     stopTimeout: flags.stopTimeout !== undefined ? wholeNumber(flags.stopTimeout, '--stop-timeout') : undefined,
     restart: flags.restart,
+    security: {
+      privileged: flags.privileged,
+      capAdd: flags.capAdd,
+      capDrop: flags.capDrop,
+      securityOpt: flags.securityOpt,
+      devices: flags.device,
+      readOnly: flags.readOnly,
+    },
   };
 }
 

@@ -14,6 +14,7 @@ import type { PortBinding } from '../network/port-spec.js';
 import { findContainer } from './lookup.js';
 import { healthConfigFromFlags, mergeHealthcheck, parseRestartPolicy, type HealthFlags } from './health.js';
 import { parseSignal } from './stop.js';
+import { securityHostConfig, type SecurityFlags } from '../security/options.js';
 
 export interface CreateOptions {
   readonly image: string;
@@ -51,6 +52,8 @@ export interface CreateOptions {
   readonly stopTimeout?: number;
   /** --restart no|always|unless-stopped|on-failure[:N] */
   readonly restart?: string;
+  /** --privileged, --cap-add, --cap-drop, --security-opt, --device, --read-only */
+  readonly security?: SecurityFlags;
 }
 
 /** "K" without "=" takes the value from the caller's environment, or is dropped when unset (as docker -e does). */
@@ -122,6 +125,7 @@ export async function createContainer(ctx: EngineContext, options: CreateOptions
   const stopSignal = options.stopSignal || imageConfig.StopSignal || 'SIGTERM';
   parseSignal(stopSignal);
   if (options.stopTimeout !== undefined && !Number.isInteger(options.stopTimeout)) throw invalid(`invalid --stop-timeout ${options.stopTimeout}: use a whole number of seconds`);
+  const security = securityHostConfig(options.security ?? {});
 
   const topLayer = await ctx.layers.prepare(ctx.images.layers(image), onProgress);
   return ctx.lock.with(async () => {
@@ -169,6 +173,12 @@ export async function createContainer(ctx: EngineContext, options: CreateOptions
         portBindings: [...(options.ports ?? [])],
         publishAllPorts: options.publishAll ?? false,
         restartPolicy,
+        privileged: security.privileged,
+        capAdd: [...security.capAdd],
+        capDrop: [...security.capDrop],
+        securityOpt: [...security.securityOpt],
+        devices: [...security.devices],
+        readonlyRootfs: security.readonlyRootfs,
       },
       storageDriver: ctx.storage.name,
       state: { status: 'created', pid: 0, monitorPid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: ZERO_TIME, finishedAt: ZERO_TIME },

@@ -13,6 +13,7 @@ import { refresh } from './reconcile.js';
 import { findContainer } from './lookup.js';
 import { findExecutable } from './rootfs-path.js';
 import { BerthError } from '../errors.js';
+import { resolveSecurity } from '../security/options.js';
 
 export interface ExecContainerOptions {
   readonly args: readonly string[];
@@ -39,6 +40,8 @@ export async function execInContainer(ctx: EngineContext, ref: string, options: 
     id: record.id, rootfs, args: [...options.args], env, cwd: options.workingDir || record.config.workingDir || '/',
     hostname: record.config.hostname, user, tty: options.tty ?? false, network: 'host',
     mounts: [], cgroupsPath: cgroupFor(record.id).ociPath, limits: {},
+    // The exec'd process gets the container's capabilities and seccomp filter, as Docker's exec does.
+    security: resolveSecurity(record.hostConfig),
   });
   const child = ctx.runtime(record.hostConfig.runtime).exec(bundleFiles(ctx.paths.containers, record.id), record.state.pid, {
     args: options.args,

@@ -1,6 +1,7 @@
 // A container as berth stores it: containers/<id>/container.json, written
 // atomically.  Field names follow Docker's inspect output where one exists,
 // so `berth inspect` can show it nearly as is.
+import type { DeviceMapping } from '../security/types.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readJson, writeJsonAtomic } from '../fs-atomic.js';
@@ -74,6 +75,13 @@ export interface HostConfig {
   publishAllPorts: boolean;
   /** --restart (older records have none: "no") */
   restartPolicy?: RestartPolicy;
+  /** --privileged, --cap-add, --cap-drop, --security-opt, --device, --read-only (older records: Docker's defaults) */
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  securityOpt?: string[];
+  devices?: DeviceMapping[];
+  readonlyRootfs?: boolean;
 }
 
 export interface ContainerRecord {

@@ -17,6 +17,7 @@ import { attachNetwork, detachNetwork, type Attached, type NetworkRequest } from
 import { exposedPorts } from '../network/port-spec.js';
 import { listRecords } from './record.js';
 import { healthProbe } from './health.js';
+import { resolveSecurity } from '../security/options.js';
 
 /** What the network needs to know: the ports to publish, those others hold, the peer for container:<id>. */
 async function networkRequest(ctx: EngineContext, record: ContainerRecord, dir: string): Promise<NetworkRequest> {
@@ -109,6 +110,7 @@ export async function startContainer(ctx: EngineContext, ref: string, options: S
         mounts: [...record.hostConfig.binds.map(validateBind), ...network.mounts],
         cgroupsPath: cgroupsPath.ociPath,
         limits: limitsOf(record),
+        security: resolveSecurity(record.hostConfig),
       });
       for (const bind of record.hostConfig.binds.map(validateBind)) fs.mkdirSync(bind.source, { recursive: true });
       writeJsonAtomic(bundle.configJson, spec);

@@ -7,9 +7,13 @@ import path from 'node:path';
 import { invalid } from '../errors.js';
 import { checkLimits, CFS_PERIOD_US, type Limits, quotaUs } from './cgroup-limits.js';
 import {
-  CGROUP_MOUNT, DEFAULT_CAPABILITIES, DEFAULT_DEVICES, DEFAULT_MOUNTS, DEVICE_RULES, MASKED_PATHS, READONLY_PATHS,
+  CGROUP_MOUNT, DEFAULT_DEVICES, DEFAULT_MOUNTS, DEVICE_RULES, MASKED_PATHS, READONLY_PATHS,
 } from './oci-defaults.js';
 import type { OciMount, OciNamespace, OciSpec } from './oci-types.js';
+import { deviceEntries } from '../security/devices.js';
+import { ociSeccomp } from '../security/seccomp.js';
+import { resolveSecurity } from '../security/options.js';
+import type { SecurityConfig } from '../security/types.js';
 
 export type { OciSpec, OciMount, OciDevice, OciNamespace } from './oci-types.js';
 export { capabilityNumber, capabilityName } from './capabilities.js';
@@ -44,6 +48,8 @@ export interface BuildSpecInput {
   readonly readonlyRootfs?: boolean;
   /** mount the container's cgroup read-only at /sys/fs/cgroup, as Docker does (runc handles v1 and v2) */
   readonly cgroupfs?: boolean;
+  /** capabilities, seccomp, devices, privileged (security/options.ts resolveSecurity); Docker's defaults when absent */
+  readonly security?: SecurityConfig;
 }
 
 function absolute(what: string, value: string): string {
@@ -73,9 +79,9 @@ function volumeMounts(input: BuildSpecInput): OciMount[] {
   });
 }
 
-function resources(limits: Limits): OciSpec['linux']['resources'] {
+function resources(limits: Limits, deviceRules: OciSpec['linux']['resources']['devices']): OciSpec['linux']['resources'] {
   checkLimits(limits);
-  const out: OciSpec['linux']['resources'] = { devices: DEVICE_RULES.map((rule) => ({ ...rule })) };
+  const out: OciSpec['linux']['resources'] = { devices: deviceRules };
   // swap is memory+swap in OCI: the same number means no swap at all.
   if (limits.memoryBytes !== undefined) out.memory = { limit: limits.memoryBytes, swap: limits.memoryBytes };
   if (limits.cpus !== undefined) out.cpu = { quota: quotaUs(limits.cpus), period: CFS_PERIOD_US };
@@ -87,10 +93,19 @@ function resources(limits: Limits): OciSpec['linux']['resources'] {
 export function buildOciSpec(input: BuildSpecInput): OciSpec {
   if (!Array.isArray(input.args) || input.args.length === 0) throw invalid(`no command given for container ${input.id}: set CMD or ENTRYPOINT, or give one after the image name`);
   for (const entry of input.env) if (!entry.includes('=')) throw invalid(`invalid environment entry "${entry}": use KEY=value`);
-  const caps = [...DEFAULT_CAPABILITIES];
+  const security = input.security ?? resolveSecurity({});
+  const caps = [...security.capabilities];
+  const extra = deviceEntries(security.devices, security.privileged);
+  // --privileged: every device may be used, as on the host (Docker's "a" rule).
+  const deviceRules = security.privileged ? [{ allow: true, access: 'rwm' }] : [...DEVICE_RULES.map((rule) => ({ ...rule })), ...extra.rules];
+  const mounts = DEFAULT_MOUNTS.map((m) => ({ ...m, options: [...(m.options ?? [])] }));
+  // --privileged sees /sys (and its cgroups) writable, as Docker gives it.
+  if (security.privileged) for (const m of mounts) if (m.type === 'sysfs') m.options = m.options.filter((o) => o !== 'ro');
+  const cgroupMount = security.privileged ? { ...CGROUP_MOUNT, options: CGROUP_MOUNT.options!.filter((o) => o !== 'ro') } : { ...CGROUP_MOUNT };
+  const seccomp = security.privileged && security.seccomp.kind === 'default' ? undefined : ociSeccomp(security.seccomp, caps);
   const spec: OciSpec = {
     ociVersion: OCI_VERSION,
-    root: { path: absolute('the rootfs', input.rootfs), readonly: input.readonlyRootfs ?? false },
+    root: { path: absolute('the rootfs', input.rootfs), readonly: input.readonlyRootfs ?? security.readonlyRootfs },
     hostname: input.hostname || input.id.slice(0, 12),
     process: {
       terminal: input.tty ?? false,
@@ -105,18 +120,19 @@ export function buildOciSpec(input: BuildSpecInput): OciSpec {
       // Inheritable stays empty (Docker since 20.10.14, CVE-2022-24769): exec'd
       // programs with file capabilities must not gain more than the container has.
       capabilities: { bounding: caps, effective: [...caps], permitted: [...caps], inheritable: [], ambient: [] },
-      noNewPrivileges: true,
+      noNewPrivileges: security.noNewPrivileges,
     },
-    mounts: [...DEFAULT_MOUNTS.map((m) => ({ ...m, options: [...(m.options ?? [])] })), ...(input.cgroupfs ? [{ ...CGROUP_MOUNT }] : []), ...volumeMounts(input)],
+    mounts: [...mounts, ...(input.cgroupfs ? [cgroupMount] : []), ...volumeMounts(input)],
     linux: {
       cgroupsPath: input.cgroupsPath ?? '',
       namespaces: namespaces(input.network ?? 'none'),
-      devices: DEFAULT_DEVICES.map((d) => ({ ...d })),
-      maskedPaths: [...MASKED_PATHS],
-      readonlyPaths: [...READONLY_PATHS],
-      resources: resources(input.limits ?? {}),
+      devices: [...DEFAULT_DEVICES.map((d) => ({ ...d })), ...extra.devices.filter((d) => !DEFAULT_DEVICES.some((x) => x.path === d.path))],
+      maskedPaths: security.maskPaths ? [...MASKED_PATHS] : [],
+      readonlyPaths: security.maskPaths ? [...READONLY_PATHS] : [],
+      resources: resources(input.limits ?? {}, deviceRules),
     },
   };
+  if (seccomp) spec.linux.seccomp = seccomp;
   if (input.tty && input.consoleSize) spec.process.consoleSize = { height: input.consoleSize.rows, width: input.consoleSize.cols };
   if (!spec.linux.cgroupsPath) delete (spec.linux as Partial<OciSpec['linux']>).cgroupsPath;
   return spec;

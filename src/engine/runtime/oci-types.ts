@@ -40,6 +40,19 @@ export interface OciCapabilities {
   ambient: string[];
 }
 
+/** config-linux.md "Seccomp". */
+export interface OciSeccomp {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  architectures?: string[];
+  syscalls?: Array<{
+    names: string[];
+    action: string;
+    errnoRet?: number;
+    args?: Array<{ index: number; value: number; valueTwo?: number; op: string }>;
+  }>;
+}
+
 export interface OciSpec {
   ociVersion: string;
   root: { path: string; readonly: boolean };
@@ -61,6 +74,7 @@ export interface OciSpec {
     devices: OciDevice[];
     maskedPaths: string[];
     readonlyPaths: string[];
+    seccomp?: OciSeccomp;
     resources: {
       devices: OciDeviceRule[];
       memory?: { limit: number; swap: number };
