@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import type { Engine } from '../engine/engine.js';
 import type { ContainerRecord } from '../engine/containers/record.js';
 import { lessonContainers } from './cleanup.js';
+import { CAP_LAST_CAP, capabilityName } from '../engine/runtime/capabilities.js';
 
 export interface Fact {
   readonly label: string;
@@ -55,6 +56,11 @@ export async function containerFacts(engine: Engine, record: ContainerRecord): P
     add('cgroup', `${cgroup}${stats ? `: ${stats.cpuPercent.toFixed(1)}% cpu, ${(stats.memoryUsage / 1048576).toFixed(1)} MiB, ${stats.pids} pids` : ''}`);
     const root = rootMount(pid);
     if (root) add('root fs', root);
+    const security = securityFacts(pid);
+    if (security) {
+      add('capabilities', security.capabilities);
+      add('seccomp', security.seccomp);
+    }
   }
   try {
     add('layers', `${engine.imageStore.layers(record.image).length} read-only (${engine.storageDriver}) + 1 writable`);
@@ -73,6 +79,26 @@ export async function containerFacts(engine: Engine, record: ContainerRecord): P
     if (pid > 0 && network.ipAddress) for (const rule of await natRules(network.ipAddress)) add('nat', rule);
   }
   return facts;
+}
+
+/** PID 1's capabilities decoded into names, and whether a seccomp filter is on (/proc/PID/status). */
+function securityFacts(pid: number): { capabilities: string; seccomp: string } | undefined {
+  let status: string;
+  try {
+    status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const field = (name: string) => new RegExp(`^${name}:\\s*(\\S+)$`, 'm').exec(status)?.[1] ?? '';
+  const mask = BigInt(`0x${field('CapEff') || '0'}`);
+  const names: string[] = [];
+  for (let n = 0; n <= CAP_LAST_CAP; n++) if ((mask >> BigInt(n)) & 1n) names.push(capabilityName(n).slice(4).toLowerCase());
+  const mode = field('Seccomp');
+  const filters = field('Seccomp_filters');
+  return {
+    capabilities: `${field('CapEff')} = ${names.join(' ') || 'none'}`,
+    seccomp: mode === '2' ? `filter on (${filters || '1'} program${filters === '1' ? '' : 's'})` : mode === '1' ? 'strict' : 'none',
+  };
 }
 
 /** The container's root mount: overlay's lower/upper dirs shortened, or the driver's path. */

@@ -71,6 +71,14 @@ export async function startupSuite(ctx: BenchContext): Promise<void> {
       },
     });
   }
+  // The same start without the seccomp filter, to show what the default profile costs.
+  variants.push({
+    name: 'berth API --net none seccomp=unconfined',
+    once: async () => {
+      const result = await engine.run({ image: BENCH_IMAGE, cmd: [IN_IMAGE('nop')], network: 'none', autoRemove: true, security: { securityOpt: ['seccomp=unconfined'] } });
+      if (result.exitCode !== 0) throw new Error(`berth run seccomp=unconfined exited ${result.exitCode}: ${result.error}`);
+    },
+  });
   const berthBin = path.join(PACKAGE_ROOT, 'bin', 'berth.js');
   variants.push({
     name: 'berth CLI run --rm',
@@ -102,6 +110,16 @@ export async function startupSuite(ctx: BenchContext): Promise<void> {
         native, container: { label: v.name, ...figures.get(v.name)! },
         seedClaim: SEED.none, paperFinding: PAPER.startup,
         ...(v.name.includes('CLI') ? { note: 'includes starting Node.js and loading berth (a new process per command: daemonless)' } : {}),
+      });
+    }
+    const unconfined = figures.get('berth API --net none seccomp=unconfined');
+    const confined = figures.get('berth API --net none');
+    if (unconfined && confined) {
+      ctx.compare({
+        suite: 'startup', id: 'startup.seccomp-cost', title: 'default seccomp / unconfined', better: 'lower',
+        native: { label: 'seccomp=unconfined', ...unconfined }, container: { label: 'default profile', ...confined },
+        seedClaim: SEED.none, paperFinding: PAPER.startup,
+        note: "what Docker's default seccomp profile adds to a start (building and loading the filter)",
       });
     }
     // The figure the paper-era numbers are quoted against: runc on the same rootfs.
