@@ -1,6 +1,7 @@
 // The bridge network, made on demand and taken down when its last container
 // has gone: the bridge with the gateway address, forwarding, and berth's own
-// iptables chains (egress masquerading, published ports, hairpin).  Rules
+// iptables chains (egress masquerading, published ports, hairpin, and the
+// raw-table guard that keeps the host's loopback out of containers' reach).  Rules
 // live only in berth's chains, hooked in by one jump each, so the host's own
 // rules are never touched.
 import fs from 'node:fs';
@@ -16,10 +17,49 @@ function bridgeExists(bridge: string): boolean {
   return fs.existsSync(`/proc/sys/net/ipv4/conf/${bridge}`);
 }
 
-/** The nat and filter rules of the bridge network (iptables-restore syntax, without COMMIT). */
-function baseRules(names: NetworkNames, subnet: string): { nat: string[]; filter: string[] } {
+interface Tables {
+  raw?: string[];
+  nat: string[];
+  filter: string[];
+}
+
+/**
+ * Which base rules a bridge made by this code holds.  A bridge made by an
+ * older berth (still up with its containers) gets what it lacks added at the
+ * next start, without touching the chains its containers' ports live in.
+ * 2: the raw chain that keeps the host's loopback the host's.
+ */
+const RULES_VERSION = 2;
+
+/**
+ * The host's loopback stays the host's.  route_localnet=1 on the bridge (for
+ * ports published on 127.0.0.1, below) also lets the host accept a packet
+ * that arrives *from* the bridge addressed to 127.0.0.0/8: a container that
+ * writes a raw frame to the gateway's MAC with destination 127.0.0.1 would
+ * reach every loopback-only service of the host (the lab hub, a registry on
+ * 127.0.0.1:5000).  No legitimate packet arrives on the bridge with a
+ * loopback address on either side (replies to a published port are still
+ * addressed to the gateway when raw PREROUTING sees them: conntrack undoes
+ * the masquerade after this hook), so both are dropped here, before
+ * conntrack and NAT.  Docker 28 drops `! -i lo -d 127.0.0.0/8` in raw
+ * PREROUTING the same way.  IPv6 needs no rule: the kernel itself drops ::1
+ * arriving on any interface but lo (RFC 4291 2.5.3).
+ */
+function rawRules(names: NetworkNames): string[] {
+  const { bridge, rawChain } = names;
+  return [
+    `:${rawChain} - [0:0]`,
+    `-A PREROUTING -j ${rawChain}`,
+    `-A ${rawChain} -i ${bridge} -d 127.0.0.0/8 -j DROP`,
+    `-A ${rawChain} -i ${bridge} -s 127.0.0.0/8 -j DROP`,
+  ];
+}
+
+/** The raw, nat and filter rules of the bridge network (iptables-restore syntax, without COMMIT). */
+function baseRules(names: NetworkNames, subnet: string): Tables {
   const { bridge, dnatChain, postChain, forwardChain } = names;
   return {
+    raw: rawRules(names),
     nat: [
       `:${dnatChain} - [0:0]`,
       `:${postChain} - [0:0]`,
@@ -42,8 +82,19 @@ function baseRules(names: NetworkNames, subnet: string): { nat: string[]; filter
   };
 }
 
-function restoreInput(tables: { nat: string[]; filter: string[] }): string {
-  return `*nat\n${tables.nat.join('\n')}\nCOMMIT\n*filter\n${tables.filter.join('\n')}\nCOMMIT\n`;
+function restoreInput(tables: Tables): string {
+  const raw = tables.raw?.length ? `*raw\n${tables.raw.join('\n')}\nCOMMIT\n` : '';
+  const nat = tables.nat.length ? `*nat\n${tables.nat.join('\n')}\nCOMMIT\n` : '';
+  const filter = tables.filter.length ? `*filter\n${tables.filter.join('\n')}\nCOMMIT\n` : '';
+  return raw + nat + filter;
+}
+
+/** Removes the raw chain (jump first) if it is there: the lines for iptables-restore. */
+function removeRawLines(raw: string, names: NetworkNames): string[] {
+  const lines: string[] = [];
+  for (const line of raw.split('\n')) if (line.startsWith('-A ') && line.includes(`-j ${names.rawChain}`)) lines.push(line.replace(/^-A /, '-D '));
+  if (raw.includes(`:${names.rawChain} `)) lines.push(`-F ${names.rawChain}`, `-X ${names.rawChain}`);
+  return lines;
 }
 
 /** Makes the bridge network if it is not there; returns its state. Holding the lock. */
@@ -51,7 +102,15 @@ export async function ensureBridge(root: string, names: NetworkNames): Promise<N
   let state = loadNetworkState(root, names.bridge);
   // The bridge and chains are made together and `ready` is written last; the
   // bridge vanishing (a reboot, a person) means making everything again.
-  if (state?.ready && bridgeExists(names.bridge)) return state;
+  if (state?.ready && bridgeExists(names.bridge)) {
+    if ((state.rules ?? 1) < RULES_VERSION) {
+      // Made by an older berth: add the loopback guard alone (its containers' chains stay).
+      await iptablesRestore(restoreInput({ raw: [...removeRawLines(await iptablesSave('raw'), names), ...rawRules(names)], nat: [], filter: [] }));
+      state.rules = RULES_VERSION;
+      saveNetworkState(root, names.bridge, state);
+    }
+    return state;
+  }
   if (!state) {
     const routes = await hostRoutes([names.bridge]);
     const subnet = chooseSubnet(routes, undefined, process.env.BERTH_SUBNET || undefined);
@@ -79,6 +138,7 @@ export async function ensureBridge(root: string, names: NetworkNames): Promise<N
   await removeChains(names); // a half-made set from a crash
   await iptablesRestore(restoreInput(baseRules(names, state.subnet)));
   state.ready = true;
+  state.rules = RULES_VERSION;
   saveNetworkState(root, names.bridge, state);
   return state;
 }
@@ -97,7 +157,8 @@ export async function removeChains(names: NetworkNames, containerChains: readonl
   for (const chain of new Set([...natChains, ...containerChains.filter((c) => natChains.includes(c))])) natLines.push(`-F ${chain}`);
   for (const chain of new Set(natChains)) natLines.push(`-X ${chain}`);
   for (const chain of filterChains) filterLines.push(`-F ${chain}`, `-X ${chain}`);
-  if (natLines.length || filterLines.length) await iptablesRestore(restoreInput({ nat: natLines, filter: filterLines }));
+  const rawLines = removeRawLines(await iptablesSave('raw'), names);
+  if (rawLines.length || natLines.length || filterLines.length) await iptablesRestore(restoreInput({ raw: rawLines, nat: natLines, filter: filterLines }));
 }
 
 /** Takes the network down when no container holds an address: bridge, chains, sysctls. Holding the lock. */

@@ -50,7 +50,7 @@ export function iptablesRestore(input: string): Promise<string> {
   return command('iptables-restore', ['-w', '--noflush'], input);
 }
 
-export function iptablesSave(table: 'nat' | 'filter'): Promise<string> {
+export function iptablesSave(table: 'nat' | 'filter' | 'raw'): Promise<string> {
   return command('iptables-save', ['-t', table]);
 }
 

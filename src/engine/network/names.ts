@@ -10,6 +10,8 @@ export interface NetworkNames {
   readonly postChain: string;
   /** filter chain jumped to from FORWARD */
   readonly forwardChain: string;
+  /** raw chain jumped to from PREROUTING: drops loopback addresses arriving on the bridge */
+  readonly rawChain: string;
 }
 
 const VALID_BRIDGE = /^[a-zA-Z][a-zA-Z0-9_-]{0,14}$/;
@@ -17,7 +19,7 @@ const VALID_BRIDGE = /^[a-zA-Z][a-zA-Z0-9_-]{0,14}$/;
 export function networkNames(bridge = process.env.BERTH_BRIDGE || 'berth0'): NetworkNames {
   if (!VALID_BRIDGE.test(bridge)) throw new Error(`invalid bridge name "${bridge}" (BERTH_BRIDGE): up to 15 letters, digits, _ or -`);
   const base = bridge.toUpperCase();
-  return { bridge, dnatChain: `${base}-DNAT`, postChain: `${base}-POST`, forwardChain: `${base}-FWD` };
+  return { bridge, dnatChain: `${base}-DNAT`, postChain: `${base}-POST`, forwardChain: `${base}-FWD`, rawChain: `${base}-RAW` };
 }
 
 /** The nat chain holding one container's published ports. */

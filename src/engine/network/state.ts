@@ -15,6 +15,8 @@ export interface NetworkState {
   changedSysctls: Record<string, string>;
   /** set once the bridge and its chains are all in place (a crash in between leaves it unset) */
   ready?: boolean;
+  /** which set of base rules the bridge's chains hold (see RULES_VERSION in bridge.ts); absent: the first */
+  rules?: number;
 }
 
 export function stateFile(root: string, bridge: string): string {
