@@ -82,6 +82,28 @@ export async function emptyCgroup(procsFiles: readonly string[], killFile?: stri
   }
 }
 
+/**
+ * `dir` and every cgroup below it, deepest first (post-order), so that each
+ * can be rmdir'd in turn.  A missing `dir` gives [].  Symlinks and files are
+ * not cgroups; only real directories are followed.
+ */
+export function subtree(dir: string): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) return [];
+    throw error;
+  }
+  const below = entries.filter((e) => e.isDirectory()).flatMap((e) => subtree(path.join(dir, e.name)));
+  return [...below, dir];
+}
+
+/** Removes a subtree as subtree() lists it (deepest first); each rmdir retried while busy. */
+export async function removeTree(dirs: readonly string[], timeoutMs?: number): Promise<void> {
+  for (const dir of dirs) await removeDir(dir, timeoutMs);
+}
+
 /** rmdir that accepts a missing directory and retries while the kernel still calls it busy. */
 export async function removeDir(dir: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

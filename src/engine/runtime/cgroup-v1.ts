@@ -7,12 +7,16 @@ import { BerthError, explainSystemError, isErrno } from '../errors.js';
 import { CFS_PERIOD_US, type Limits, pidsMax, quotaUs } from './cgroup-limits.js';
 import { dirWith, readControl, readKeyed, readNumber, writeControl } from './cgroup-files.js';
 import type { CgroupStats } from './cgroup-stats.js';
+import { v1DeviceRule } from './device-filter.js';
+import type { OciDeviceRule } from './oci-types.js';
 
 export interface V1Hierarchy {
   /** where it is mounted, e.g. /sys/fs/cgroup/memory */
   readonly mountPoint: string;
   /** the controllers it carries, e.g. ['cpu', 'cpuacct'] */
   readonly controllers: readonly string[];
+  /** a named hierarchy's name ("systemd" for name=systemd); neither name nor controllers: a hybrid machine's cgroup2 */
+  readonly name?: string;
 }
 
 /** Undoes the octal escapes mountinfo uses for spaces and such in paths. */
@@ -41,7 +45,8 @@ export function v1Hierarchies(mountinfo = fs.readFileSync('/proc/self/mountinfo'
     const key = fstype === 'cgroup2' ? 'cgroup2' : [...controllers].sort().join(',') || named || '';
     if (key === '' || seen.has(key) || (!all && controllers.length === 0)) continue;
     seen.add(key);
-    found.push({ mountPoint: unescapeMountinfo(left.split(' ')[4] ?? ''), controllers });
+    const hierarchy: V1Hierarchy = { mountPoint: unescapeMountinfo(left.split(' ')[4] ?? ''), controllers };
+    found.push(named && fstype === 'cgroup' ? { ...hierarchy, name: named.slice(5) } : hierarchy);
   }
   return found;
 }
@@ -101,6 +106,18 @@ export function applyV1Limits(dirs: readonly string[], limits: Limits): void {
     const dir = dirWith(dirs, 'pids.max') ?? (() => { throw missing('pids'); })();
     writeControl(path.join(dir, 'pids.max'), pidsMax(limits.pidsLimit));
   }
+}
+
+/**
+ * The devices allow-list, rule by rule in config.json's order, as runc's v1
+ * devices controller writes it: "a" to devices.deny first (Docker's first rule
+ * denies everything), then each allow to devices.allow.  A cgroup the
+ * container makes below inherits the list and can never widen it.
+ */
+export function applyV1Devices(dirs: readonly string[], rules: readonly OciDeviceRule[]): void {
+  const dir = dirWith(dirs, 'devices.allow');
+  if (!dir) throw new BerthError('permission', `the cgroup v1 devices controller is not mounted under /sys/fs/cgroup, so the devices allow-list cannot be applied: mount it (mount -t cgroup -o devices cgroup /sys/fs/cgroup/devices)`);
+  for (const rule of rules) writeControl(path.join(dir, rule.allow ? 'devices.allow' : 'devices.deny'), v1DeviceRule(rule));
 }
 
 /** Creates <hierarchy>/<relative> in every hierarchy; returns the leaf dirs and the ones it made. */

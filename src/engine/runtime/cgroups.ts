@@ -6,9 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BerthError, invalid, isErrno } from '../errors.js';
 import { checkLimits, type Limits } from './cgroup-limits.js';
-import { emptyCgroup, removeDir } from './cgroup-files.js';
+import { emptyCgroup, removeTree, subtree } from './cgroup-files.js';
+import { attachDeviceFilter } from './device-filter.js';
+import type { OciDeviceRule } from './oci-types.js';
 import type { CgroupStats } from './cgroup-stats.js';
-import { applyV1Limits, createV1Dirs, readV1, v1Hierarchies } from './cgroup-v1.js';
+import { applyV1Devices, applyV1Limits, createV1Dirs, readV1, v1Hierarchies } from './cgroup-v1.js';
 import { applyV2Limits, createV2Dir, readV2 } from './cgroup-v2.js';
 
 export type { Limits } from './cgroup-limits.js';
@@ -77,17 +79,38 @@ function recordFor(host: CgroupHost, relative: string, dirs: string[]): Cgroup {
 }
 
 /**
- * Creates the container's cgroup and writes its limits.  An existing cgroup of
- * the same id is reused (a restarted container).  On failure nothing of the
- * container's is left; the parent stays, it is shared.
+ * The devices allow-list (config.json's linux.resources.devices, in order):
+ * v1 writes each rule to devices.allow / devices.deny of the container's
+ * devices directory; v2 attaches a BPF_PROG_TYPE_CGROUP_DEVICE program built
+ * from the same rules (device-filter.ts).  Done before any process joins.
  */
-export function createCgroup(id: string, limits: Limits = {}, host: CgroupHost = cgroupHost()): Cgroup {
+export function applyDeviceRules(version: 1 | 2, dirs: readonly string[], rules: readonly OciDeviceRule[]): void {
+  if (version === 2) {
+    if (!dirs[0]) throw new BerthError('internal', 'no cgroup directory to attach the device filter to');
+    try {
+      attachDeviceFilter(dirs[0], rules);
+    } catch (error) {
+      throw new BerthError('permission', `cannot apply the devices allow-list to cgroup ${dirs[0]} (a BPF_PROG_TYPE_CGROUP_DEVICE program, as on any cgroup v2 host; needs CONFIG_CGROUP_BPF): ${(error as Error).message}`, { cause: error });
+    }
+  } else {
+    applyV1Devices(dirs, rules);
+  }
+}
+
+/**
+ * Creates the container's cgroup and writes its limits and, when given, its
+ * devices allow-list.  An existing cgroup of the same id is reused (a
+ * restarted container).  On failure nothing of the container's is left; the
+ * parent stays, it is shared.
+ */
+export function createCgroup(id: string, limits: Limits = {}, host: CgroupHost = cgroupHost(), devices?: readonly OciDeviceRule[]): Cgroup {
   checkId(id);
   checkLimits(limits);
   const relative = `${cgroupParent()}/${id}`;
   const dirs = host.version === 2 ? [createV2Dir(host.root, relative, limits)] : createV1Dirs(v1Of(host), relative).dirs;
   try {
     if (host.version === 2) applyV2Limits(dirs[0]!, limits); else applyV1Limits(dirs, limits);
+    if (devices) applyDeviceRules(host.version, dirs, devices);
   } catch (error) {
     for (const dir of dirs) try { fs.rmdirSync(dir); } catch { /* reported by leftovers checks */ }
     throw error;
@@ -105,15 +128,37 @@ export function readCgroup(cg: Cgroup): CgroupStats {
   return cg.version === 2 ? readV2(cg.paths[0]!) : readV1(cg.paths);
 }
 
+export interface RemoveCgroupOptions {
+  /** how long rmdir is retried while the kernel calls a directory busy (runc: a few tries, ~150 ms) */
+  readonly busyTimeoutMs?: number;
+}
+
 /**
- * Kills whatever still runs in the cgroup, then removes its directories.
- * Safe to call twice, or on a cgroup that was never fully made.
+ * Kills whatever still runs in the cgroup and in any sub-cgroup the container
+ * made inside it (a container with a cgroup namespace and CAP_SYS_ADMIN in a
+ * user namespace can mkdir there), then removes every directory, deepest
+ * first, in every hierarchy — as runc's RemovePath does.  Safe to call twice,
+ * or on a cgroup that was never fully made.  If a directory still cannot be
+ * removed, the error names it and what to do; the caller reports it for this
+ * container only (it must never stop commands about other containers).
  */
-export async function removeCgroup(cg: Cgroup): Promise<void> {
-  const present = cg.procsFiles.filter((file) => fs.existsSync(file));
+export async function removeCgroup(cg: Cgroup, options: RemoveCgroupOptions = {}): Promise<void> {
+  const trees = cg.paths.map((dir) => subtree(dir));
+  const procs = trees.flat().map((dir) => path.join(dir, 'cgroup.procs')).filter((file) => fs.existsSync(file));
+  // v2: cgroup.kill on the top kills the whole subtree inside the kernel.
   const killFile = cg.version === 2 ? path.join(cg.paths[0]!, 'cgroup.kill') : undefined;
-  if (present.length > 0) await emptyCgroup(present, killFile);
-  for (const dir of cg.paths) await removeDir(dir);
+  if (procs.length > 0) await emptyCgroup(procs, killFile);
+  const failures: string[] = [];
+  for (const tree of trees) {
+    try {
+      await removeTree(tree, options.busyTimeoutMs);
+    } catch (error) {
+      failures.push((error as Error).message);
+    }
+  }
+  if (failures.length > 0) {
+    throw new BerthError('internal', `${failures.join('; ')}: remove ${failures.length > 1 ? 'them' : 'it'} by hand (rmdir, deepest directory first, after unmounting anything mounted there and killing what runs in it)`);
+  }
 }
 
 /** The ids that have a cgroup under the parent: after a crash, the engine compares them with its containers. */
