@@ -1,6 +1,7 @@
 /* common.c — see common.h. */
 #include "common.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -119,7 +120,9 @@ static int set_caps(const struct process_cfg *cfg, berth_error *err) {
       if (cap < 0 || cap >= 64) continue;
       data[cap / 32].effective |= 1u << (cap % 32);
     }
-    for (int i = 0; i < 2; i++) data[i].permitted = data[i].inheritable = data[i].effective;
+    /* inheritable stays empty, as with runc and Docker: a capability kept in it
+     * would survive an exec of a file with inheritable file capabilities */
+    for (int i = 0; i < 2; i++) data[i].permitted = data[i].effective;
   }
   if (syscall(SYS_capset, &hdr, data) < 0) return berth_fail(err, errno, "capset `%u`", (unsigned)cfg->uid);
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
@@ -135,11 +138,26 @@ static int switch_user(const struct process_cfg *cfg, berth_error *err) {
   return 0;
 }
 
+/* CVE-2024-21626: a cwd such as /proc/self/fd/N, N a directory fd from the
+ * host, would put the process outside the container's root.  The kernel's
+ * getcwd (not glibc's, which hides it behind ENOENT) then starts with
+ * "(unreachable)" instead of "/". */
+static int check_cwd(const char *cwd, berth_error *err) {
+  char buf[4096];
+  long n = syscall(SYS_getcwd, buf, sizeof buf);
+  if (n < 0) return berth_fail(err, errno, "getcwd `%s`", cwd);
+  if (buf[0] != '/')
+    return berth_fail(err, 0, "chdir `%s`: the working directory is outside the container's root "
+                              "(possible container breakout, CVE-2024-21626)", cwd);
+  return 0;
+}
+
 int apply_process(const struct process_cfg *cfg, berth_error *err) {
   if (drop_bounding(cfg, err) < 0) return -1;
   if (switch_user(cfg, err) < 0) return -1;
   if (set_caps(cfg, err) < 0) return -1;
   if (cfg->cwd && cfg->cwd[0] && chdir(cfg->cwd) < 0) return berth_fail(err, errno, "chdir `%s`", cfg->cwd);
+  if (check_cwd(cfg->cwd ? cfg->cwd : "", err) < 0) return -1;
   if (cfg->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return berth_fail(err, errno, "prctl PR_SET_NO_NEW_PRIVS `1`");
   return 0;
@@ -170,6 +188,59 @@ int exec_process(const struct process_cfg *cfg, berth_error *err) {
   environ = cfg->env ? (char **)cfg->env : empty;
   execvp(cfg->argv[0], cfg->argv);
   return exec_failure(cfg->argv[0], errno, err);
+}
+
+void set_nondumpable(void) {
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+static int keeps(const int *keep, size_t nkeep, int fd) {
+  for (size_t i = 0; i < nkeep; i++)
+    if (keep[i] == fd) return 1;
+  return 0;
+}
+
+/* Without close_range (Linux < 5.9): every open fd, from /proc/self/fd. */
+static int close_fds_by_list(const int *keep, size_t nkeep, berth_error *err) {
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) return berth_fail(err, errno, "opendir `/proc/self/fd`");
+  int self = dirfd(d), fds[1024];
+  for (;;) {
+    size_t n = 0;
+    struct dirent *e;
+    rewinddir(d);
+    while ((e = readdir(d)) && n < sizeof fds / sizeof *fds) {
+      int fd = atoi(e->d_name);
+      if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && fd > 2 && fd != self && !keeps(keep, nkeep, fd)) fds[n++] = fd;
+    }
+    if (n == 0) break;
+    for (size_t i = 0; i < n; i++) close(fds[i]);
+  }
+  closedir(d);
+  return 0;
+}
+
+int close_fds_except(const int *keep, size_t nkeep, berth_error *err) {
+  int sorted[8];
+  size_t n = 0;
+  for (size_t i = 0; i < nkeep && n < sizeof sorted / sizeof *sorted; i++)
+    if (keep[i] > 2) sorted[n++] = keep[i];
+  for (size_t i = 1; i < n; i++) /* insertion sort: a few fds */
+    for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+      int t = sorted[j];
+      sorted[j] = sorted[j - 1], sorted[j - 1] = t;
+    }
+  unsigned low = 3;
+  for (size_t i = 0; i <= n; i++) {
+    unsigned high = i < n ? (unsigned)sorted[i] - 1 : ~0u;
+    if (i < n && (unsigned)sorted[i] < low) continue; /* a duplicate */
+    if (high >= low && syscall(SYS_close_range, low, high, 0) < 0) {
+      if (errno == ENOSYS || errno == EINVAL) return close_fds_by_list(keep, nkeep, err);
+      return berth_fail(err, errno, "close_range `%u`", low);
+    }
+    if (i < n) low = (unsigned)sorted[i] + 1;
+  }
+  return 0;
 }
 
 void reset_signals(void) {

@@ -56,13 +56,23 @@ struct process_cfg {
 };
 
 /* Drops the bounding set to cfg->caps, switches user and groups, sets the
- * capability sets (all of cfg->caps for uid 0, none otherwise), clears the
- * ambient set, changes directory and sets no_new_privs. */
+ * capability sets (cfg->caps effective and permitted for uid 0, none otherwise;
+ * inheritable and ambient always empty, as runc), changes directory and checks
+ * that the new cwd is inside the root (CVE-2024-21626), sets no_new_privs. */
 int apply_process(const struct process_cfg *cfg, berth_error *err);
 
 /* Replaces the environment and execvp()s argv[0].  Returns only on failure,
  * with the exit code (127 not found, 126 otherwise) and Docker's message. */
 int exec_process(const struct process_cfg *cfg, berth_error *err);
+
+/* PR_SET_DUMPABLE 0: until the next exec, nothing in a container (no
+ * CAP_SYS_PTRACE) may open this process's /proc/PID/{exe,fd,map_files,mem...}.
+ * Every process that enters a container calls it; exec sets it back. */
+void set_nondumpable(void);
+
+/* Closes every fd above 2 but those in keep (close_range, else a loop over
+ * /proc/self/fd): only stdio and what is meant to cross goes into a container. */
+int close_fds_except(const int *keep, size_t nkeep, berth_error *err);
 
 /* Restores the signal mask and dispositions a fresh process expects. */
 void reset_signals(void);

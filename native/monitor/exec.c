@@ -9,10 +9,15 @@
  * when --ns is not given), forks (so that the pid namespace applies), and the
  * child applies user, capabilities, cwd and environment like the container
  * init, then execs.  The parent forwards signals and exits with the child's
- * code (128+signal when killed).  Stdio is inherited.
+ * code (128+signal when killed).  Stdio is inherited, and nothing else: every
+ * fd above 2 is closed first (a host directory fd would lead out of the
+ * container through /proc/self/fd/N).  It runs from a sealed memfd copy of
+ * itself and is non-dumpable until the exec (sealed.c): a process in the
+ * container can neither open nor rewrite it through /proc/PID/exe.
  * Exit codes: 125 could not enter, 126 cannot invoke, 127 not found.
  */
 #include "common.h"
+#include "sealed.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -143,7 +148,11 @@ int main(int argc, char **argv) {
   struct options o;
   berth_error err;
   memset(&o, 0, sizeof o);
+  if (sealed_reexec("berth-exec", argv, &err) < 0) die(&err, EXIT_ENTER);
+  set_nondumpable(); /* for the parent (in the container's mount namespace) and, through fork, the child */
+  if (close_fds_except(NULL, 0, &err) < 0) die(&err, EXIT_ENTER);
   parse(&o, argc, argv);
+  /* the file is on the host: read it before entering the container's mount namespace */
   if (enter(&o, &err) < 0) die(&err, EXIT_ENTER);
   sigset_t set;
   sigemptyset(&set);

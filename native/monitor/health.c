@@ -87,9 +87,12 @@ static void probe_main(const struct spec *s, pid_t container, int out_w) {
   berth_error err;
   setpgid(0, 0);
   reset_signals();
+  /* Entering the container: non-dumpable until the exec (its /proc/PID entries closed to the
+   * container; the exe is the monitor's sealed copy anyway), and no fd but stdio. */
+  set_nondumpable();
   int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null < 0 || dup2(null, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0) _exit(EXIT_ENTER);
-  syscall(SYS_close_range, 3, ~0u, 0);
+  if (close_fds_except(NULL, 0, &err) < 0) _exit(EXIT_ENTER);
   if (!s->health_on_host && enter_container(container, BERTH_NS_DIFFERING, s->cgroup.v, s->cgroup.n, &err) < 0) {
     fprintf(stderr, "health check: %s\n", err.msg);
     _exit(EXIT_ENTER);

@@ -217,6 +217,8 @@ static int loopback_up(berth_error *err) {
   return 0;
 }
 
+static int init_sync_fd = -1; /* container_init's sync channel, kept open by init_setup */
+
 /* Everything up to exec; *pty_master is set with a tty. */
 static int init_setup(const struct spec *s, const struct stdio_plan *plan, int *pty_master, berth_error *err) {
   umask(0);
@@ -229,6 +231,10 @@ static int init_setup(const struct spec *s, const struct stdio_plan *plan, int *
     return berth_fail(err, errno, "sethostname `%s`", s->hostname);
   if (s->lo_up && loopback_up(err) < 0) return -1;
   if (s->tty && stdio_container_pty(s, pty_master, err) < 0) return -1;
+  /* only stdio, the sync channel and the pty master stay open: any other fd of the
+   * monitor's would be a way out through /proc/self/fd/N (a cwd too, CVE-2024-21626) */
+  int keep[] = { init_sync_fd, *pty_master };
+  if (close_fds_except(keep, 2, err) < 0) return -1;
   struct process_cfg cfg;
   spec_process(s, &cfg);
   if (apply_process(&cfg, err) < 0) return -1;
@@ -256,6 +262,8 @@ void container_init(const struct spec *s, const struct stdio_plan *plan, int syn
   berth_error err;
   int pty_master = -1;
   reset_signals();
+  set_nondumpable(); /* inherited from the monitor already; said again where it matters */
+  init_sync_fd = sync_fd;
   if (init_setup(s, plan, &pty_master, &err) < 0) {
     sync_send(sync_fd, SYNC_SETUP_ERROR, 1, err.msg, -1);
     _exit(1);

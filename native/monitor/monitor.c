@@ -8,6 +8,7 @@
  */
 #include "monitor.h"
 #include "../include/protocol.h"
+#include "sealed.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -503,8 +504,14 @@ static void fail_setup(struct monitor *m, const berth_error *err) {
 
 int main(int argc, char **argv) {
   struct monitor m = { .sync_fd = -1, .sig_fd = -1, .log_fd = -1, .attach = { .listen_fd = -1 } };
-  berth_error err;
+  berth_error err, seal_err;
+  /* before anything else: run from a sealed memfd copy (sealed.c), and stay
+   * non-dumpable, as the init child and health probes that enter the container
+   * inherit it (exec resets it for the container's own process) */
+  int sealed = sealed_reexec("berth-monitor", argv, &seal_err);
+  set_nondumpable();
   detach_self();
+  if (sealed < 0) fail_setup(&m, &seal_err);
   if (argc != 2) {
     berth_fail(&err, EINVAL, "usage: berth-monitor <container dir>");
     fail_setup(&m, &err);

@@ -7,6 +7,7 @@
  * until SIGTERM or SIGINT (exit 0).  See ../README.md.
  */
 #include "proxy.h"
+#include "../monitor/sealed.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -244,9 +245,12 @@ int main(int argc, char **argv) {
   struct options o;
   struct proxy p = { .epfd = -1, .listen_fd = -1 };
   struct watcher sig = { .fd = -1 };
-  berth_error err;
+  berth_error err, seal_err;
+  /* from a sealed memfd copy, as berth-exec and the monitor (../monitor/sealed.c) */
+  int sealed = sealed_reexec("berth-proxy", argv, &seal_err);
   int parsed = parse_args(argc, argv, &o, &err);
   take_ready_fd(o.ready_fd);
+  if (sealed < 0) fail(1, &seal_err);
   if (parsed < 0) fail(2, &err);
   int udp = strcmp(o.proto, "udp") == 0;
   if (parse_endpoint(o.host_ip, o.host_port, "host", &p.host, &err) < 0 ||
