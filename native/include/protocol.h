@@ -57,6 +57,15 @@
  *    {"count":N,"restarting":0|1,"exitCode":N,"startedAt":"...","finishedAt":"..."}
  *    Attach clients stay connected across restarts; only the last exit writes
  *    the exit file and runs exit_cmd.
+ *
+ * 8. Seccomp.  With a seccomp_default record the monitor compiles the
+ *    seccomp_* records with libseccomp once at start-up (a failure is the ready
+ *    line's error) and writes the BPF program (struct sock_filter[]) to
+ *    seccomp_file atomically, before the ready line.  The container init loads
+ *    it as its very last step before exec (after no_new_privs and the
+ *    capability drop; without no_new_privs before the drop, as runc does); a
+ *    load failure is an exec error (126).  Health probes get the same program;
+ *    berth-exec --seccomp FILE loads seccomp_file the same way.
  */
 #ifndef BERTH_PROTOCOL_H
 #define BERTH_PROTOCOL_H
@@ -117,5 +126,14 @@
 #define BERTH_KEY_RESTART_MAX "restart_max"   /* on-failure: at most this many restarts (0: no limit) */
 #define BERTH_KEY_RESTART_COUNT "restart_count" /* path of the restart file */
 #define BERTH_KEY_STOP_FLAG "stop_flag"       /* path: when this file exists, the process is not restarted */
+
+/* Seccomp (section 8).  No seccomp_default record: no filter. */
+#define BERTH_KEY_SECCOMP_DEFAULT "seccomp_default" /* action SEP errno: the default action; action one of allow errno
+                                                      * kill_thread kill_process trap trace log, errno for errno/trace (else 0) */
+#define BERTH_KEY_SECCOMP_ARCH "seccomp_arch"       /* [n] libseccomp architecture name: x86_64 x86 x32 aarch64 ... */
+#define BERTH_KEY_SECCOMP_RULE "seccomp_rule"       /* [n] syscall SEP action SEP errno, then per comparison SEP index SEP op
+                                                      * SEP value SEP value2 (op ne lt le eq ge gt masked_eq; all ANDed);
+                                                      * one libseccomp rule, names it does not know are skipped */
+#define BERTH_KEY_SECCOMP_FILE "seccomp_file"       /* path where the monitor writes the compiled program (mode 0600) */
 
 #endif

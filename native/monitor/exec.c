@@ -3,7 +3,7 @@
  *
  *   berth-exec --pid <host pid of the container init> [--ns pid,mount,uts,ipc,net,cgroup]
  *              [--cgroup <cgroup.procs path>]... [--uid N] [--gid N] [--group N]...
- *              [--cwd DIR] [--env K=V]... [--cap N]... [--no-new-privs] -- ARGV...
+ *              [--cwd DIR] [--env K=V]... [--cap N]... [--no-new-privs] [--seccomp FILE] -- ARGV...
  *
  * Joins the cgroups, setns()es into each namespace (all that differ from ours
  * when --ns is not given), forks (so that the pid namespace applies), and the
@@ -18,6 +18,7 @@
  */
 #include "common.h"
 #include "sealed.h"
+#include "seccomp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +42,8 @@ struct options {
   gid_t *groups;
   int *caps;
   struct process_cfg cfg;
+  const char *seccomp_file; /* the container's compiled filter (the monitor's seccomp_file), read before entering */
+  struct seccomp_program seccomp;
 };
 
 static void die(const berth_error *err, int code) __attribute__((noreturn));
@@ -82,7 +85,7 @@ static void parse(struct options *o, int argc, char **argv) {
   static const struct option longopts[] = {
     { "pid", 1, 0, 'p' }, { "ns", 1, 0, 'n' }, { "cgroup", 1, 0, 'c' }, { "uid", 1, 0, 'u' },
     { "gid", 1, 0, 'g' }, { "group", 1, 0, 'G' }, { "cwd", 1, 0, 'w' }, { "env", 1, 0, 'e' },
-    { "cap", 1, 0, 'C' }, { "no-new-privs", 0, 0, 'N' }, { 0, 0, 0, 0 },
+    { "cap", 1, 0, 'C' }, { "no-new-privs", 0, 0, 'N' }, { "seccomp", 1, 0, 'S' }, { 0, 0, 0, 0 },
   };
   int c;
   o->cfg.cwd = "/";
@@ -101,12 +104,13 @@ static void parse(struct options *o, int argc, char **argv) {
     case 'e': o->env = append(o->env, &o->nenv, sizeof(char *), &optarg); break;
     case 'C': cap = (int)number("cap", optarg), o->caps = append(o->caps, &o->cfg.ncaps, sizeof cap, &cap); break;
     case 'N': o->cfg.no_new_privs = 1; break;
+    case 'S': o->seccomp_file = optarg; break;
     default: exit(EXIT_ENTER);
     }
   }
   if (o->pid <= 0 || optind >= argc) {
     fprintf(stderr, "usage: berth-exec --pid PID [--ns LIST] [--cgroup PATH]... [--uid N] [--gid N] [--group N]... "
-                    "[--cwd DIR] [--env K=V]... [--cap N]... [--no-new-privs] -- ARGV...\n");
+                    "[--cwd DIR] [--env K=V]... [--cap N]... [--no-new-privs] [--seccomp FILE] -- ARGV...\n");
     exit(EXIT_ENTER);
   }
   o->cfg.groups = o->groups, o->cfg.caps = o->caps, o->cfg.argv = argv + optind;
@@ -122,7 +126,11 @@ static void child(const struct options *o) __attribute__((noreturn));
 static void child(const struct options *o) {
   berth_error err;
   reset_signals();
+  /* the container's filter, where its init loads it: before the capability drop without
+   * no_new_privs (that needs CAP_SYS_ADMIN), else as the last step before exec */
+  if (!o->cfg.no_new_privs && seccomp_apply(&o->seccomp, &err) < 0) die(&err, EXIT_ENTER);
   if (apply_process(&o->cfg, &err) < 0) die(&err, EXIT_ENTER);
+  if (o->cfg.no_new_privs && seccomp_apply(&o->seccomp, &err) < 0) die(&err, EXIT_ENTER);
   int code = exec_process(&o->cfg, &err);
   die(&err, code);
 }
@@ -153,6 +161,7 @@ int main(int argc, char **argv) {
   if (close_fds_except(NULL, 0, &err) < 0) die(&err, EXIT_ENTER);
   parse(&o, argc, argv);
   /* the file is on the host: read it before entering the container's mount namespace */
+  if (o.seccomp_file && seccomp_read(o.seccomp_file, &o.seccomp, &err) < 0) die(&err, EXIT_ENTER);
   if (enter(&o, &err) < 0) die(&err, EXIT_ENTER);
   sigset_t set;
   sigemptyset(&set);

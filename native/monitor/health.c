@@ -106,7 +106,9 @@ static void probe_main(const struct spec *s, pid_t container, int out_w) {
     if (s->health_on_host) {
       extern char **environ;
       cfg = (struct process_cfg){ .argv = s->health_cmd.v, .env = environ };
-    } else if (apply_process(&cfg, &err) < 0) {
+    } else if ((!cfg.no_new_privs && seccomp_apply(&s->seccomp, &err) < 0) || apply_process(&cfg, &err) < 0 ||
+               (cfg.no_new_privs && seccomp_apply(&s->seccomp, &err) < 0)) {
+      /* the container's seccomp filter, loaded where the container init loads it */
       fprintf(stderr, "health check: %s\n", err.msg);
       _exit(EXIT_ENTER);
     }

@@ -237,6 +237,9 @@ static int init_setup(const struct spec *s, const struct stdio_plan *plan, int *
   if (close_fds_except(keep, 2, err) < 0) return -1;
   struct process_cfg cfg;
   spec_process(s, &cfg);
+  /* seccomp without no_new_privs needs CAP_SYS_ADMIN: then the filter goes on before the
+   * capability drop (runc does the same); the set-up left must be allowed by the profile */
+  if (!cfg.no_new_privs && seccomp_apply(&s->seccomp, err) < 0) return -1;
   if (apply_process(&cfg, err) < 0) return -1;
   umask(022);
   return 0;
@@ -271,6 +274,12 @@ void container_init(const struct spec *s, const struct stdio_plan *plan, int syn
   ready_and_wait(sync_fd, pty_master);
   struct process_cfg cfg;
   spec_process(s, &cfg);
+  /* The filter as the very last step (after no_new_privs and the capability drop):
+   * nothing the init still does has to be allowed by the profile but execve. */
+  if (cfg.no_new_privs && seccomp_apply(&s->seccomp, &err) < 0) {
+    sync_send(sync_fd, SYNC_EXEC_ERROR, 126, err.msg, -1);
+    _exit(126);
+  }
   exec_or_report(&cfg, sync_fd);
   _exit(127);
 }

@@ -158,6 +158,8 @@ static int write_pidfile(struct monitor *m, berth_error *err) {
 
 static int setup(struct monitor *m, const char *dir, berth_error *err) {
   if (spec_read(dir, &m->spec, err) < 0) return -1;
+  /* Once per monitor: every run, health probe and berth-exec uses this program. */
+  if (seccomp_prepare(&m->spec, &m->spec.seccomp, err) < 0) return -1;
   m->attach.tty = m->spec.tty;
   health_init(&m->health, &m->spec);
   if (m->spec.log) {

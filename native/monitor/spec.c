@@ -163,12 +163,14 @@ static int record(struct spec *s, const char *key, char *value, berth_error *err
     { BERTH_KEY_HOSTNAME, &s->hostname }, { BERTH_KEY_LOG, &s->log }, { BERTH_KEY_SOCKET, &s->socket },
     { BERTH_KEY_EXIT, &s->exit }, { BERTH_KEY_PIDFILE, &s->pidfile }, { BERTH_KEY_HEALTH_FILE, &s->health_file },
     { BERTH_KEY_RESTART_POLICY, &s->restart_policy }, { BERTH_KEY_RESTART_COUNT, &s->restart_file },
-    { BERTH_KEY_STOP_FLAG, &s->stop_flag },
+    { BERTH_KEY_STOP_FLAG, &s->stop_flag }, { BERTH_KEY_SECCOMP_DEFAULT, &s->seccomp_default },
+    { BERTH_KEY_SECCOMP_FILE, &s->seccomp_file },
   };
   struct { const char *key; struct strv *list; } lists[] = {
     { BERTH_KEY_ARG, &s->arg }, { BERTH_KEY_ENV, &s->env }, { BERTH_KEY_CGROUP, &s->cgroup },
     { BERTH_KEY_MASKED, &s->masked }, { BERTH_KEY_READONLY, &s->readonly }, { BERTH_KEY_EXIT_CMD, &s->exit_cmd },
-    { BERTH_KEY_HEALTH_CMD, &s->health_cmd },
+    { BERTH_KEY_HEALTH_CMD, &s->health_cmd }, { BERTH_KEY_SECCOMP_ARCH, &s->seccomp_arch },
+    { BERTH_KEY_SECCOMP_RULE, &s->seccomp_rule },
   };
   struct { const char *key; int *field; } ints[] = {
     { BERTH_KEY_NO_NEW_PRIVS, &s->no_new_privs }, { BERTH_KEY_LOOPBACK_UP, &s->lo_up }, { BERTH_KEY_TTY, &s->tty },
@@ -220,7 +222,8 @@ int spec_read(const char *dir, struct spec *s, berth_error *err) {
 
 void spec_free(struct spec *s) {
   free(s->arg.v), free(s->env.v), free(s->cgroup.v), free(s->masked.v), free(s->readonly.v), free(s->exit_cmd.v);
-  free(s->health_cmd.v);
+  free(s->health_cmd.v), free(s->seccomp_arch.v), free(s->seccomp_rule.v);
+  seccomp_free(&s->seccomp);
   free(s->mounts), free(s->devices), free(s->symlinks), free(s->ns_paths), free(s->groups), free(s->caps), free(s->buf);
   memset(s, 0, sizeof *s);
 }

@@ -8,7 +8,10 @@ import { KEY, SEP, type Namespace } from './protocol.js';
 import { EXEC_BIN, MONITOR_BIN, startMonitor } from './monitor-process.js';
 import { capabilityNumber, mountFlags, DEFAULT_DEV_SYMLINKS } from './oci-spec.js';
 import { BerthError } from '../errors.js';
+import path from 'node:path';
 import type { BundleFiles, ExecOptions, Runtime, StartOptions, Started } from './driver.js';
+import type { OciSeccomp } from './oci-types.js';
+import { nativeSeccomp } from '../security/seccomp.js';
 
 /** The parts of an OCI runtime config.json the native runtime reads. */
 interface OciConfig {
@@ -30,6 +33,7 @@ interface OciConfig {
     devices?: Array<{ path: string; type: string; major: number; minor: number; fileMode?: number }>;
     maskedPaths?: string[];
     readonlyPaths?: string[];
+    seccomp?: OciSeccomp;
   };
 }
 
@@ -75,8 +79,39 @@ export function nativeSpecRecords(config: OciConfig, bundle: BundleFiles, option
   records.push([KEY.NO_NEW_PRIVS, p.noNewPrivileges ? 1 : 0], [KEY.LOOPBACK_UP, newNet ? 1 : 0]);
   records.push([KEY.TTY, p.terminal ? 1 : 0]);
   if (p.terminal && p.consoleSize) records.push([KEY.TTY_ROWS, p.consoleSize.height], [KEY.TTY_COLS, p.consoleSize.width]);
+  records.push(...seccompRecords(config.linux?.seccomp, bundle));
   records.push(...monitorRecords(bundle, options));
   return records;
+}
+
+/** Where the monitor writes the container's compiled seccomp filter for berth-exec (host-only, mode 0600). */
+export function seccompFile(bundle: BundleFiles): string {
+  return path.join(bundle.dir, 'seccomp.bpf');
+}
+
+/** linux.seccomp -> protocol.h section 8 records (none: no filter).  Every rule is decided here (security/seccomp.ts);
+ * the monitor hands them to libseccomp as they are. */
+export function seccompRecords(seccomp: OciSeccomp | undefined, bundle: BundleFiles): SpecRecord[] {
+  if (!seccomp) return [];
+  const native = nativeSeccomp(seccomp);
+  const records: SpecRecord[] = [[KEY.SECCOMP_DEFAULT, `${native.defaultAction}${SEP}${native.defaultErrno}`]];
+  for (const arch of native.architectures) records.push([KEY.SECCOMP_ARCH, arch]);
+  for (const rule of native.rules) {
+    const fields: Array<string | number> = [rule.name, rule.action, rule.errno];
+    for (const a of rule.args) fields.push(a.index, a.op, a.value, a.valueTwo);
+    records.push([KEY.SECCOMP_RULE, fields.join(SEP)]);
+  }
+  records.push([KEY.SECCOMP_FILE, seccompFile(bundle)]);
+  return records;
+}
+
+/** Whether the container was started with a seccomp filter (its config.json says so). */
+function hasSeccomp(bundle: BundleFiles): boolean {
+  try {
+    return Boolean((JSON.parse(fs.readFileSync(bundle.configJson, 'utf8')) as OciConfig).linux?.seccomp);
+  } catch {
+    return fs.existsSync(seccompFile(bundle)); // fail closed: a filter written once is used
+  }
 }
 
 /** The records every runtime gives the monitor: stdio, log, socket, exit, restarts, and the health probe as `probeArgv` makes it. */
@@ -129,13 +164,15 @@ export const nativeRuntime: Runtime = {
       if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
     }
   },
-  exec(_bundle: BundleFiles, pid: number, o: ExecOptions): ChildProcess {
+  exec(bundle: BundleFiles, pid: number, o: ExecOptions): ChildProcess {
     const args = ['--pid', String(pid), '--ns', 'pid,mount,uts,ipc,net,cgroup', '--uid', String(o.uid), '--gid', String(o.gid), '--cwd', o.cwd];
     for (const gid of o.additionalGids) args.push('--group', String(gid));
     for (const procs of o.cgroupProcs) args.push('--cgroup', procs);
     for (const env of o.env) args.push('--env', env);
     for (const cap of o.capabilities) args.push('--cap', String(cap));
     if (o.noNewPrivileges) args.push('--no-new-privs');
+    // Docker applies the container's profile to exec'd processes too; berth-exec fails (125) if the file is missing.
+    if (hasSeccomp(bundle)) args.push('--seccomp', seccompFile(bundle));
     args.push('--', ...o.args);
     return spawn(EXEC_BIN, args, { stdio: o.stdio });
   },

@@ -52,6 +52,10 @@ export const KEY = {
   RESTART_MAX: 'restart_max',
   RESTART_COUNT: 'restart_count',
   STOP_FLAG: 'stop_flag',
+  SECCOMP_DEFAULT: 'seccomp_default',
+  SECCOMP_ARCH: 'seccomp_arch',
+  SECCOMP_RULE: 'seccomp_rule',
+  SECCOMP_FILE: 'seccomp_file',
 } as const;
 
 export type Namespace = 'pid' | 'mount' | 'uts' | 'ipc' | 'net' | 'cgroup';
