@@ -21,6 +21,7 @@ PACKAGES=(
   "apache2-utils:htpasswd"
   "gcc:gcc"
   "make:make"
+  "libseccomp-dev:/usr/include/seccomp.h"
 )
 
 have() { case "$1" in /*) [ -e "$1" ] ;; *) command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ] ;; esac; }
