@@ -60,7 +60,9 @@
  *
  * 8. Seccomp.  With a seccomp_default record the monitor compiles the
  *    seccomp_* records with libseccomp once at start-up (a failure is the ready
- *    line's error) and writes the BPF program (struct sock_filter[]) to
+ *    line's error; with seccomp_cache, a program compiled earlier from the same
+ *    records is read instead: libseccomp takes ~20 ms for Docker's profile on
+ *    three x86 ABIs, reading it back ~0.05 ms) and writes the BPF program (struct sock_filter[]) to
  *    seccomp_file atomically, before the ready line.  The container init loads
  *    it as its very last step before exec (after no_new_privs and the
  *    capability drop; without no_new_privs before the drop, as runc does); a
@@ -135,5 +137,9 @@
                                                       * SEP value SEP value2 (op ne lt le eq ge gt masked_eq; all ANDed);
                                                       * one libseccomp rule, names it does not know are skipped */
 #define BERTH_KEY_SECCOMP_FILE "seccomp_file"       /* path where the monitor writes the compiled program (mode 0600) */
+#define BERTH_KEY_SECCOMP_CACHE "seccomp_cache"     /* path of the program compiled from exactly these records (the engine
+                                                      * names it by their hash): read instead of compiling when it is
+                                                      * there, written after compiling */
+
 
 #endif

@@ -130,11 +130,18 @@ int seccomp_prepare(const struct spec *s, struct seccomp_program *out, berth_err
   if (fields(copy, f, 2) != 2) return berth_fail(err, EINVAL, "spec `%s`: expected action and errno", BERTH_KEY_SECCOMP_DEFAULT);
   uint32_t def;
   if (action_of(f[0], f[1], &def, BERTH_KEY_SECCOMP_DEFAULT, err) < 0) return -1;
-  scmp_filter_ctx ctx = seccomp_init(def);
-  if (!ctx) return berth_fail(err, EINVAL, "seccomp_init `%s`", s->seccomp_default);
-  int r = compile(s, ctx, out, err);
-  seccomp_release(ctx);
-  if (r < 0) return -1;
+  /* Compiled before from the same records (the engine names the file by their hash)? */
+  berth_error ignored;
+  int cached = s->seccomp_cache && s->seccomp_cache[0] && seccomp_read(s->seccomp_cache, out, &ignored) == 0;
+  if (!cached) {
+    scmp_filter_ctx ctx = seccomp_init(def);
+    if (!ctx) return berth_fail(err, EINVAL, "seccomp_init `%s`", s->seccomp_default);
+    int r = compile(s, ctx, out, err);
+    seccomp_release(ctx);
+    if (r < 0) return -1;
+    /* a cache that cannot be written only costs the next start the compile */
+    if (s->seccomp_cache && s->seccomp_cache[0]) seccomp_write(s->seccomp_cache, out, &ignored);
+  }
   if (s->seccomp_file && s->seccomp_file[0] && seccomp_write(s->seccomp_file, out, err) < 0) {
     seccomp_free(out);
     return -1;

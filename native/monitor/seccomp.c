@@ -14,12 +14,21 @@
 
 int seccomp_write(const char *path, const struct seccomp_program *p, berth_error *err) {
   char tmp[4096];
-  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) return berth_fail(err, ENAMETOOLONG, "open `%s`", path);
+  /* a name of our own: two monitors may write the same cache file at once */
+  if (snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid()) >= (int)sizeof tmp) return berth_fail(err, ENAMETOOLONG, "open `%s`", path);
   unlink(tmp);
   cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return berth_fail(err, errno, "open `%s`", tmp);
-  if (write_all(fd, p->insns, p->len) < 0) return berth_fail(err, errno, "write `%s`", tmp);
-  if (rename(tmp, path) < 0) return berth_fail(err, errno, "rename `%s`", path);
+  if (write_all(fd, p->insns, p->len) < 0) {
+    int e = errno;
+    unlink(tmp);
+    return berth_fail(err, e, "write `%s`", tmp);
+  }
+  if (rename(tmp, path) < 0) {
+    int e = errno;
+    unlink(tmp);
+    return berth_fail(err, e, "rename `%s`", path);
+  }
   return 0;
 }
 

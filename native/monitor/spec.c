@@ -164,7 +164,7 @@ static int record(struct spec *s, const char *key, char *value, berth_error *err
     { BERTH_KEY_EXIT, &s->exit }, { BERTH_KEY_PIDFILE, &s->pidfile }, { BERTH_KEY_HEALTH_FILE, &s->health_file },
     { BERTH_KEY_RESTART_POLICY, &s->restart_policy }, { BERTH_KEY_RESTART_COUNT, &s->restart_file },
     { BERTH_KEY_STOP_FLAG, &s->stop_flag }, { BERTH_KEY_SECCOMP_DEFAULT, &s->seccomp_default },
-    { BERTH_KEY_SECCOMP_FILE, &s->seccomp_file },
+    { BERTH_KEY_SECCOMP_FILE, &s->seccomp_file }, { BERTH_KEY_SECCOMP_CACHE, &s->seccomp_cache },
   };
   struct { const char *key; struct strv *list; } lists[] = {
     { BERTH_KEY_ARG, &s->arg }, { BERTH_KEY_ENV, &s->env }, { BERTH_KEY_CGROUP, &s->cgroup },

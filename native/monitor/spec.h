@@ -60,7 +60,7 @@ struct spec {
   int no_new_privs, lo_up, tty, tty_rows, tty_cols, stdin_open, stdin_once, wait_attach;
   int health_interval_ms, health_timeout_ms, health_retries, health_start_period_ms, health_on_host;
   int restart_max;
-  const char *seccomp_default, *seccomp_file; /* protocol.h section 8 */
+  const char *seccomp_default, *seccomp_file, *seccomp_cache; /* protocol.h section 8 */
   struct strv seccomp_arch, seccomp_rule;
   struct seccomp_program seccomp; /* compiled by the monitor (seccomp_prepare); empty: no filter */
 };

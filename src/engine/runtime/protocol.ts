@@ -56,6 +56,7 @@ export const KEY = {
   SECCOMP_ARCH: 'seccomp_arch',
   SECCOMP_RULE: 'seccomp_rule',
   SECCOMP_FILE: 'seccomp_file',
+  SECCOMP_CACHE: 'seccomp_cache',
 } as const;
 
 export type Namespace = 'pid' | 'mount' | 'uts' | 'ipc' | 'net' | 'cgroup';
