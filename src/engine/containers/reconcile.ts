@@ -84,7 +84,10 @@ async function finish(ctx: EngineContext, stale: ContainerRecord, exit: ExitReco
   } catch {
     // no cgroup left to read (runc removed it, or a crash did)
   }
-  await removeCgroup(cgroup);
+  // Never fatal: a container whose cgroup the kernel will not let go (a sub-cgroup it made, kept busy)
+  // must not stop this command, which may be about another container.  The cgroup stays listed, so
+  // every later reconcile tries again, and `rm` reports it.
+  await removeCgroup(cgroup).catch(() => undefined);
   await ctx.runtime(record.hostConfig.runtime).cleanup(bundle);
   await detachNetwork(ctx.paths.root, record.id, record.network);
   await ctx.storage.unmount(record.id);
@@ -107,12 +110,15 @@ async function finish(ctx: EngineContext, stale: ContainerRecord, exit: ExitReco
   return finished;
 }
 
+/** A leftover cgroup gets a short try per command (runc: five rmdirs, 10 ms doubling), so one that stays busy slows nobody. */
+const STRAY = { busyTimeoutMs: 200 };
+
 /** Repairs what a crash can leave: dirs without records, finished containers not yet cleaned, stray cgroups, work files. Holding the lock. */
 export async function reconcileAll(ctx: EngineContext): Promise<void> {
   sweepTmp(ctx.paths.tmp);
   pruneExitRecords(ctx.paths.exits);
   for (const id of orphanDirs(ctx.paths.containers)) {
-    await removeCgroup(cgroupFor(id)).catch(() => undefined);
+    await removeCgroup(cgroupFor(id), STRAY).catch(() => undefined);
     await ctx.storage.remove(id).catch(() => undefined);
     fs.rmSync(bundleFiles(ctx.paths.containers, id).dir, { recursive: true, force: true });
   }
@@ -123,7 +129,7 @@ export async function reconcileAll(ctx: EngineContext): Promise<void> {
   // Only a running container needs a cgroup; start makes them under this lock,
   // so any other is left by a crash (unknown id, or a start that never finished).
   for (const id of listCgroups()) {
-    if (!running.has(id)) await removeCgroup(cgroupFor(id)).catch(() => undefined);
+    if (!running.has(id)) await removeCgroup(cgroupFor(id), STRAY).catch(() => undefined);
   }
 }
 

@@ -16,7 +16,11 @@ export interface RemoveOptions {
   readonly force?: boolean;
   /** -v: also remove anonymous volumes (berth has none yet: accepted for compatibility) */
   readonly volumes?: boolean;
+  /** what went wrong that does not stop the removal (a cgroup the kernel keeps busy); default: a WARNING line on stderr */
+  readonly onWarning?: (message: string) => void;
 }
+
+const warnStderr = (message: string) => { process.stderr.write(`WARNING: ${message}\n`); };
 
 export async function removeContainer(ctx: EngineContext, record: ContainerRecord, options: RemoveOptions = {}): Promise<void> {
   await ctx.lock.with(async () => {
@@ -35,7 +39,9 @@ export async function removeContainer(ctx: EngineContext, record: ContainerRecor
       writeJsonAtomic(path.join(ctx.paths.exits, `${current.id}.json`), { exitCode, error, oomKilled, finishedAt, startedAt });
     }
     deleteRecord(ctx.paths.containers, current.id);
-    await removeCgroup(cgroupFor(current.id)).catch(() => undefined);
+    // A cgroup that cannot go (something mounted on or stuck in a sub-cgroup the container made) is this
+    // container's problem only: the record is gone, reconcile retries it, and no other command fails on it.
+    await removeCgroup(cgroupFor(current.id)).catch((error: Error) => (options.onWarning ?? warnStderr)(`container ${current.id}: ${error.message}`));
     await ctx.storage.remove(current.id);
     const bundle = bundleFiles(ctx.paths.containers, current.id);
     fs.rmSync(bundle.socket, { force: true });
