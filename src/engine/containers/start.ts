@@ -110,6 +110,7 @@ export async function startContainer(ctx: EngineContext, ref: string, options: S
         mounts: [...record.hostConfig.binds.map(validateBind), ...network.mounts],
         cgroupsPath: cgroupsPath.ociPath,
         limits: limitsOf(record),
+        cgroupfs: true,
         security: resolveSecurity(record.hostConfig),
       });
       for (const bind of record.hostConfig.binds.map(validateBind)) fs.mkdirSync(bind.source, { recursive: true });

@@ -10,6 +10,9 @@ import { EXEC_BIN, MONITOR_BIN, startMonitor } from './monitor-process.js';
 import { capabilityNumber, mountFlags, DEFAULT_DEV_SYMLINKS } from './oci-spec.js';
 import { BerthError } from '../errors.js';
 import path from 'node:path';
+import { applyDeviceRules, cgroupHost } from './cgroups.js';
+import { expandCgroupfs } from './cgroup-mounts.js';
+import type { OciDeviceRule } from './oci-types.js';
 import type { BundleFiles, ExecOptions, Runtime, StartOptions, Started } from './driver.js';
 import type { OciSeccomp } from './oci-types.js';
 import { nativeSeccomp } from '../security/seccomp.js';
@@ -34,6 +37,7 @@ interface OciConfig {
     devices?: Array<{ path: string; type: string; major: number; minor: number; fileMode?: number }>;
     maskedPaths?: string[];
     readonlyPaths?: string[];
+    resources?: { devices?: OciDeviceRule[] };
     seccomp?: OciSeccomp;
   };
 }
@@ -63,7 +67,9 @@ export function nativeSpecRecords(config: OciConfig, bundle: BundleFiles, option
     records.push([KEY.NAMESPACE, name]);
   }
   for (const procs of options.cgroupProcs) records.push([KEY.CGROUP, procs]);
-  for (const m of config.mounts ?? []) {
+  // /sys/fs/cgroup (type "cgroup"): mounts this machine's cgroups need, after the cgroup namespace (cgroup-mounts.ts).
+  const cgroupfs = expandCgroupfs(config.mounts ?? []);
+  for (const m of cgroupfs) {
     const { flags, data } = mountFlags(m.options ?? []);
     const type = m.type === 'bind' ? '' : m.type ?? '';
     records.push([KEY.MOUNT, [m.source ?? 'none', m.destination, type, flags, data].join(SEP)]);
@@ -162,6 +168,9 @@ export const nativeRuntime: Runtime = {
   },
   async start(bundle: BundleFiles, options: StartOptions): Promise<Started> {
     const config = JSON.parse(fs.readFileSync(bundle.configJson, 'utf8')) as OciConfig;
+    // The devices allow-list goes on the container's cgroup before its init joins (runc applies the same rules itself).
+    const deviceRules = config.linux?.resources?.devices;
+    if (deviceRules && options.cgroupProcs.length > 0) applyDeviceRules(cgroupHost().version, options.cgroupProcs.map((f) => path.dirname(f)), deviceRules);
     if (config.linux?.seccomp) fs.mkdirSync(seccompCacheDir(bundle), { recursive: true, mode: 0o700 });
     return startMonitor(bundle.dir, nativeSpecRecords(config, bundle, options));
   },
