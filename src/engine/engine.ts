@@ -37,6 +37,7 @@ import { commitContainer, type CommitOptions } from './containers/commit.js';
 import type { Change } from './storage/driver.js';
 import type { PortDriver } from './network/container-network.js';
 import { copyIn, copyOut } from './containers/cp.js';
+import { freezeContainer, withFrozen } from './runtime/freeze.js';
 import { readContainer, statsBetween, type ContainerStats } from './containers/stats.js';
 import { packDirectory } from './archive/index.js';
 import { importTarball, type ImportOptions } from './store/import.js';
@@ -407,11 +408,23 @@ export class Engine {
   async exportContainer(ref: string): Promise<Readable> {
     const record = await this.inspect(ref);
     const rootfs = await this.ctx.storage.mount(record.id);
+    // A running container stays frozen while its rootfs is walked, as docker
+    // export pauses it: nothing in it can swap a directory for a symlink mid-walk.
+    let thaw: () => void = () => undefined;
+    try {
+      if (record.state.status === 'running') thaw = await freezeContainer(record.id);
+    } catch (error) {
+      await this.releaseRootfs(record.id);
+      throw error;
+    }
     const out = new PassThrough();
     const tar = packDirectory(rootfs);
     tar.pipe(out);
     tar.on('error', (error) => out.destroy(error));
-    void finished(out).catch(() => undefined).finally(() => this.releaseRootfs(record.id));
+    void finished(out).catch(() => undefined).finally(() => {
+      thaw();
+      return this.releaseRootfs(record.id);
+    });
     return out;
   }
 
@@ -428,8 +441,11 @@ export class Engine {
     const record = await this.inspect(ref);
     const rootfs = await this.ctx.storage.mount(record.id);
     try {
-      if (from) await copyOut(rootfs, from.path, destination, ref);
-      else await copyIn(rootfs, source, to!.path, ref, this.ctx.paths.tmp);
+      // Frozen while running (CVE-2018-15664), as docker cp pauses; cp.ts also holds what it resolved as fds.
+      await withFrozen(record.id, record.state.status === 'running', async () => {
+        if (from) await copyOut(rootfs, from.path, destination, ref);
+        else await copyIn(rootfs, source, to!.path, ref, this.ctx.paths.tmp);
+      });
     } finally {
       await this.releaseRootfs(record.id);
     }
