@@ -55,6 +55,53 @@ const attack = (node: string, mknod: boolean) =>
   `${mknod ? `mknod ${node} b ${major} ${minor} || echo mknod-failed; ` : ''}` +
   `head -c 64 ${node}; echo; echo read=$?; echo pwned | dd of=${node} conv=notrunc 2>&1; echo write=$?`;
 
+test('--device is read as Docker reads it, and bad specifications are refused', async () => {
+  const { parseDevice } = await import('../../src/engine/security/devices.js');
+  assert.equal(parseDevice('/dev/fuse'), { PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' });
+  assert.equal(parseDevice('/dev/sda:/dev/xvda'), { PathOnHost: '/dev/sda', PathInContainer: '/dev/xvda', CgroupPermissions: 'rwm' });
+  assert.equal(parseDevice('/dev/sda:r'), { PathOnHost: '/dev/sda', PathInContainer: '/dev/sda', CgroupPermissions: 'r' });
+  assert.equal(parseDevice('/dev/sda:/dev/xvda:rw'), { PathOnHost: '/dev/sda', PathInContainer: '/dev/xvda', CgroupPermissions: 'rw' });
+  for (const bad of ['', 'dev/sda', '/dev/sda:xvda', '/dev/sda:/dev/x:rwx', '/dev/sda:/dev/x:rr', '/a:/b:r:w']) {
+    assert.throws(() => parseDevice(bad), /invalid device specification/, bad);
+  }
+});
+
+test('the rules become v1 lines and a v2 program that ends where a rule matches everything', async () => {
+  const { v1DeviceRule, deviceFilterProgram } = await import('../../src/engine/runtime/device-filter.js');
+  assert.is(v1DeviceRule({ allow: false, access: 'rwm' }), 'a *:* rwm');
+  assert.is(v1DeviceRule({ allow: true, type: 'c', major: 136, access: 'rwm' }), 'c 136:* rwm');
+  assert.is(v1DeviceRule({ allow: true, type: 'b', major: 7, minor: 0, access: 'r' }), 'b 7:0 r');
+  // --privileged: one rule, allow all: the program says yes at once.
+  const all = deviceFilterProgram([{ allow: true, access: 'rwm' }]);
+  assert.equal(all.slice(-2).map((i) => [i.code, i.imm]), [[0xb7, 1], [0x95, 0]]);
+  // Docker's list: tried last rule first; the first ("a" denied) ends it, nothing unreachable after.
+  const program = deviceFilterProgram(DEVICE_RULES.map((r) => ({ ...r })));
+  assert.equal(program.slice(-2).map((i) => [i.code, i.imm]), [[0xb7, 0], [0x95, 0]]);
+  for (const [n, i] of program.entries()) if (i.code === 0x55 || i.code === 0x5d) assert.ok(n + 1 + i.off < program.length, `jump ${n} leaves the program`);
+});
+
+test('/sys/fs/cgroup is expanded for v1 (tmpfs, a mount per hierarchy, joint names twice, read-only) and v2', async () => {
+  const { expandCgroupfs } = await import('../../src/engine/runtime/cgroup-mounts.js');
+  const request = { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] };
+  const v2 = expandCgroupfs([request], { version: 2, root: '/sys/fs/cgroup', hierarchies: [] });
+  assert.equal(v2, [{ destination: '/sys/fs/cgroup', type: 'cgroup2', source: 'cgroup2', options: request.options }]);
+  const v1 = expandCgroupfs([request], { version: 1, root: '/sys/fs/cgroup', hierarchies: [] }, [
+    { mountPoint: '/sys/fs/cgroup/cpu,cpuacct', controllers: ['cpu', 'cpuacct'] },
+    { mountPoint: '/sys/fs/cgroup/memory', controllers: ['memory'] },
+    { mountPoint: '/sys/fs/cgroup/systemd', controllers: [], name: 'systemd' },
+    { mountPoint: '/sys/fs/cgroup/unified', controllers: [] },
+  ]);
+  assert.equal(v1.map((m) => `${m.type ?? ''} ${m.destination} ${(m.options ?? []).filter((o) => !['nosuid', 'noexec', 'nodev', 'relatime'].includes(o)).join(',')}`), [
+    'tmpfs /sys/fs/cgroup mode=755,size=64k',
+    'cgroup /sys/fs/cgroup/cpu,cpuacct ro,cpu,cpuacct',
+    'cgroup /sys/fs/cgroup/memory ro,memory',
+    'cgroup /sys/fs/cgroup/systemd ro,none,name=systemd',
+    'cgroup /sys/fs/cgroup/cpu ro,cpu,cpuacct',
+    'cgroup /sys/fs/cgroup/cpuacct ro,cpu,cpuacct',
+    ' /sys/fs/cgroup remount,ro,mode=755,size=64k',
+  ]);
+});
+
 test('a default container can mknod a host block device, but not open it (EPERM), and the canary is untouched', async () => {
   const result = await berth(['run', '--rm', ...NONE, 'busybox', 'sh', '-c', attack('/tmp/b', true)]);
   const out = result.stdout + result.stderr;
