@@ -196,4 +196,45 @@ test('the container is thawed after every copy, and still swapping', async () =>
   assert.is(seen.size, 2, 'the probe stopped swapping: the container was left frozen');
 });
 
+const hasRunc = ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/sbin/runc', '/usr/local/bin/runc'].some((p) => fs.existsSync(p));
+
+test('with --runtime runc too: its cgroup (linux.cgroupsPath) freezes the same, and nothing reaches the host', async () => {
+  if (!hasRunc) return;
+  const c = await engine.create({
+    image: 'busybox',
+    runtime: 'runc',
+    cmd: ['sh', '-c', `mkdir -p /data && exec /probes/swap-race /data/dir /data/link ${canaryDir} 300`],
+    binds: [`${PROBES}:/probes:ro`],
+  });
+  try {
+    await engine.start(c.id);
+    assert.ok(freezerOf(c.id), 'runc made the container a freezer cgroup where berth looks');
+    let leaked = 0, escaped = 0, copied = 0, written = 0;
+    const rounds = 15;
+    for (let i = 0; i < rounds; i++) {
+      const out = path.join(work, `runc-out-${i}`);
+      try {
+        await cp(`${c.id}:/data/dir/secret`, out);
+        if (fs.readFileSync(out, 'utf8') === canaryText) leaked++; else copied++;
+      } catch { /* swapped at that moment */ }
+      fs.rmSync(out, { recursive: true, force: true });
+      const source = path.join(work, `runc-planted-${i}`);
+      fs.writeFileSync(source, 'planted\n');
+      try {
+        await cp(source, `${c.id}:/data/dir/`);
+        written++;
+      } catch { /* likewise */ }
+      if (fs.existsSync(path.join(canaryDir, `runc-planted-${i}`))) escaped++;
+    }
+    console.log(`  runc: copy-out ${copied} read, ${leaked} leaked; copy-in ${written} written, ${escaped} escaped`);
+    assert.is(leaked, 0, `${leaked}/${rounds} copy-outs from the runc container read the host canary`);
+    assert.is(escaped, 0, `${escaped}/${rounds} copy-ins to the runc container wrote beside the host canary`);
+    const freezer = freezerOf(c.id)!;
+    assert.is(fs.readFileSync(path.join(freezer.dir, freezer.kind === 'v1' ? 'freezer.state' : 'cgroup.freeze'), 'utf8').trim(), freezer.kind === 'v1' ? 'THAWED' : '0');
+    canaryUntouched();
+  } finally {
+    await engine.remove(c.id, { force: true });
+  }
+});
+
 test.run();
