@@ -74,7 +74,10 @@ test.before(() => {
   assert.ok(fs.existsSync(path.join(PROBES, 'rawframe')), `build the probes first: make -C native (${PROBES}/rawframe missing)`);
 });
 
-test('raw frames to 127.0.0.1 through the gateway reach nothing on the host, and connect() via eth0 neither', async () => {
+const hasRunc = ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/sbin/runc', '/usr/local/bin/runc'].some((p) => fs.existsSync(p));
+
+for (const runtime of ['native', 'runc'] as const) test(`raw frames to 127.0.0.1 through the gateway reach nothing on the host, and connect() via eth0 neither (${runtime})`, async () => {
+  if (runtime === 'runc' && !hasRunc) return;
   const canary = await canaryListener();
   // A file canary too, outside any rootfs: nothing the container does may change it.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-canary-'));
@@ -86,6 +89,7 @@ test('raw frames to 127.0.0.1 through the gateway reach nothing on the host, and
       // through sh: the engine looks the command up in the image, before the bind is there
       cmd: ['sh', '-c', `exec /probes/rawframe 127.0.0.1 ${canary.port} eth0 PWNED-BY-CONTAINER`],
       binds: [`${PROBES}:/probes:ro`],
+      runtime,
       autoRemove: true,
     });
     await new Promise((r) => setTimeout(r, 300)); // a late segment would land by now
