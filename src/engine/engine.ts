@@ -412,7 +412,7 @@ export class Engine {
     // export pauses it: nothing in it can swap a directory for a symlink mid-walk.
     let thaw: () => void = () => undefined;
     try {
-      if (record.state.status === 'running') thaw = await freezeContainer(record.id);
+      if (record.state.status === 'running') thaw = await freezeContainer(record.id, undefined, path.join(this.ctx.paths.containers, record.id));
     } catch (error) {
       await this.releaseRootfs(record.id);
       throw error;
@@ -445,7 +445,7 @@ export class Engine {
       await withFrozen(record.id, record.state.status === 'running', async () => {
         if (from) await copyOut(rootfs, from.path, destination, ref);
         else await copyIn(rootfs, source, to!.path, ref, this.ctx.paths.tmp);
-      });
+      }, path.join(this.ctx.paths.containers, record.id));
     } finally {
       await this.releaseRootfs(record.id);
     }

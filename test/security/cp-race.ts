@@ -13,7 +13,7 @@ import type { Engine } from '../../src/engine/engine.js';
 import { NATIVE_BUILD } from '../../src/engine/sys.js';
 import { engineSuite } from '../_engine.js';
 import { berth } from '../_berth.js';
-import { freezerOf } from '../../src/engine/runtime/freeze.js';
+import { FREEZE_MARKER, freezerOf } from '../../src/engine/runtime/freeze.js';
 import { copyIn, copyOut } from '../../src/engine/containers/cp.js';
 
 const PROBES = path.join(NATIVE_BUILD, 'probes');
@@ -194,6 +194,29 @@ test('the container is thawed after every copy, and still swapping', async () =>
     fs.rmSync(out, { force: true });
   }
   assert.is(seen.size, 2, 'the probe stopped swapping: the container was left frozen');
+});
+
+test('a freeze a killed berth left behind is undone by the next cp; an operator\'s own freeze is left alone', async () => {
+  const freezer = freezerOf(id);
+  if (!freezer) return;
+  const state = path.join(freezer.dir, freezer.kind === 'v1' ? 'freezer.state' : 'cgroup.freeze');
+  const [frozen, thawed] = freezer.kind === 'v1' ? ['FROZEN', 'THAWED'] : ['1', '0'];
+  const marker = path.join(process.env.BERTH_ROOT!, 'containers', id, FREEZE_MARKER);
+  try {
+    // As a berth killed mid-copy leaves it: frozen, and the marker naming a process that is gone.
+    fs.writeFileSync(state, frozen);
+    fs.writeFileSync(marker, '999999999 1\n');
+    await cp(`${id}:/etc/hostname`, path.join(work, 'after-abandoned'));
+    assert.is(fs.readFileSync(state, 'utf8').trim(), thawed, 'the abandoned freeze was undone');
+    assert.not.ok(fs.existsSync(marker));
+    // Frozen by someone else (no marker): cp works on it and leaves it frozen.
+    fs.writeFileSync(state, frozen);
+    await cp(`${id}:/etc/hostname`, path.join(work, 'while-frozen'));
+    assert.ok(['FROZEN', 'FREEZING', '1'].includes(fs.readFileSync(state, 'utf8').trim()), 'an operator\'s freeze is theirs to undo');
+  } finally {
+    fs.writeFileSync(state, thawed);
+    fs.rmSync(marker, { force: true });
+  }
 });
 
 const hasRunc = ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/sbin/runc', '/usr/local/bin/runc'].some((p) => fs.existsSync(p));

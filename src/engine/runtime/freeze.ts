@@ -57,19 +57,61 @@ function write(f: Freezer, frozen: boolean): void {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The file in the container's state dir naming the berth process that holds its freeze. */
+export const FREEZE_MARKER = 'frozen-by';
+
+/** "pid starttime" of a process: a pid reused by another process does not match. */
+function processTag(pid: number | 'self'): string | undefined {
+  const stat = read(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return `${pid === 'self' ? process.pid : pid} ${fields[19]}`;
+}
+
+/** True when the marker names a berth process that is gone: its freeze was abandoned (berth was killed). */
+function abandoned(markerFile: string | undefined): boolean {
+  const tag = markerFile ? read(markerFile)?.trim() : undefined;
+  if (!tag) return false;
+  return processTag(Number(tag.split(' ')[0])) !== tag;
+}
+
+/**
+ * Thaws a container whose freeze berth took and never gave back (the
+ * process holding it was killed): for reconcile, and for the next cp.
+ * Returns true when it thawed something.
+ */
+export function thawIfAbandoned(id: string, stateDir: string, host: CgroupHost = cgroupHost()): boolean {
+  const marker = path.join(stateDir, FREEZE_MARKER);
+  if (!abandoned(marker)) return false;
+  const freezer = freezerOf(id, host);
+  try {
+    if (freezer) write(freezer, false);
+  } catch {
+    // the cgroup is gone
+  }
+  fs.rmSync(marker, { force: true });
+  return freezer !== undefined;
+}
+
 /**
  * Freezes the container's cgroup and resolves once every task in it (and in
  * its sub-cgroups) has stopped; returns the function that thaws it again.
- * A cgroup without a freezer, or gone, gives a no-op.
+ * A cgroup without a freezer, or gone, gives a no-op.  With `stateDir` (the
+ * container's), a marker there names this process while it holds the
+ * freeze, so a freeze left by a killed berth is recognised and undone.
  */
-export async function freezeContainer(id: string, host: CgroupHost = cgroupHost()): Promise<() => void> {
+export async function freezeContainer(id: string, host: CgroupHost = cgroupHost(), stateDir?: string): Promise<() => void> {
   const freezer = freezerOf(id, host);
   if (!freezer) return () => undefined;
-  if (askedFrozen(freezer)) return () => undefined; // someone else's freeze: theirs to undo
+  const marker = stateDir ? path.join(stateDir, FREEZE_MARKER) : undefined;
+  // Someone else's freeze is theirs to undo; one a killed berth left behind becomes ours.
+  if (askedFrozen(freezer) && !abandoned(marker)) return () => undefined;
+  if (marker) fs.writeFileSync(marker, `${processTag('self')}\n`);
   let thawed = false;
   const thaw = () => {
     if (thawed) return;
     thawed = true;
+    if (marker) fs.rmSync(marker, { force: true });
     process.removeListener('exit', thaw);
     for (const signal of SIGNALS) process.removeListener(signal, onSignal);
     try {
@@ -109,9 +151,9 @@ export async function freezeContainer(id: string, host: CgroupHost = cgroupHost(
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** Runs `work` with the container frozen when it is running (a stopped one has nothing to race with). */
-export async function withFrozen<T>(id: string, running: boolean, work: () => Promise<T>): Promise<T> {
+export async function withFrozen<T>(id: string, running: boolean, work: () => Promise<T>, stateDir?: string): Promise<T> {
   if (!running) return work();
-  const thaw = await freezeContainer(id);
+  const thaw = await freezeContainer(id, cgroupHost(), stateDir);
   try {
     return await work();
   } finally {
