@@ -222,4 +222,22 @@ test('cgroup v2: the BPF device program denies what the rules do not allow (EPER
   assertCanaryUntouched();
 });
 
+test('cgroup v2 end to end: containers get the BPF filter (a hybrid machine runs the engine on its cgroup2 mount)', async () => {
+  const host = v2Host();
+  if (!host) return;
+  // On a v2 machine this is the engine as it always runs; on a hybrid one, BERTH_CGROUP2_ROOT makes it use the v2 code paths.
+  const env = cgroupVersion() === 1 ? { BERTH_CGROUP2_ROOT: host.root } : {};
+  const denied = await berth(['run', '--rm', ...NONE, 'busybox', 'sh', '-c', `${attack('/tmp/b', true)}; grep cgroup /proc/mounts; touch /sys/fs/cgroup/x`], { env });
+  const out = denied.stdout + denied.stderr;
+  assert.is(denied.code, 1, out);
+  assert.not.ok(out.includes(SECRET), out);
+  assert.match(out, /head: \/tmp\/b: Operation not permitted/, out);
+  assert.match(out, /^cgroup2 \/sys\/fs\/cgroup cgroup2 ro,/m, out);
+  assert.match(out, /touch: \/sys\/fs\/cgroup\/x: Read-only file system/, out);
+  const granted = await berth(['run', '--rm', ...NONE, '--device', `${loop}:/dev/xvdz:r`, 'busybox', 'sh', '-c', 'head -c 64 /dev/xvdz; echo; echo pwned | dd of=/dev/xvdz conv=notrunc; echo write=$?'], { env });
+  assert.ok(granted.stdout.includes(SECRET), granted.stdout + granted.stderr);
+  assert.match(granted.stdout, /write=1/);
+  assertCanaryUntouched();
+});
+
 test.run();
