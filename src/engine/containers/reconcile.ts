@@ -111,7 +111,7 @@ async function finish(ctx: EngineContext, stale: ContainerRecord, exit: ExitReco
 }
 
 /** A leftover cgroup gets a short try per command (runc: five rmdirs, 10 ms doubling), so one that stays busy slows nobody. */
-const STRAY = { busyTimeoutMs: 200 };
+const STRAY = { busyTimeoutMs: 200, killTimeoutMs: 500 };
 
 /** Repairs what a crash can leave: dirs without records, finished containers not yet cleaned, stray cgroups, work files. Holding the lock. */
 export async function reconcileAll(ctx: EngineContext): Promise<void> {

@@ -138,6 +138,8 @@ export function readCgroup(cg: Cgroup): CgroupStats {
 export interface RemoveCgroupOptions {
   /** how long rmdir is retried while the kernel calls a directory busy (runc: a few tries, ~150 ms) */
   readonly busyTimeoutMs?: number;
+  /** how long processes still in it are SIGKILLed before giving up (default 10 s) */
+  readonly killTimeoutMs?: number;
 }
 
 /**
@@ -154,7 +156,7 @@ export async function removeCgroup(cg: Cgroup, options: RemoveCgroupOptions = {}
   const procs = trees.flat().map((dir) => path.join(dir, 'cgroup.procs')).filter((file) => fs.existsSync(file));
   // v2: cgroup.kill on the top kills the whole subtree inside the kernel.
   const killFile = cg.version === 2 ? path.join(cg.paths[0]!, 'cgroup.kill') : undefined;
-  if (procs.length > 0) await emptyCgroup(procs, killFile);
+  if (procs.length > 0) await emptyCgroup(procs, killFile, options.killTimeoutMs);
   const failures: string[] = [];
   for (const tree of trees) {
     try {
