@@ -69,11 +69,12 @@ async function until(what: string, check: () => Promise<boolean> | boolean, ms =
 }
 
 /** A detached container that makes sub-cgroups a and a/b in its own cgroup from a user namespace. */
-async function wedger(name: string): Promise<string> {
+async function wedger(name: string, v2?: { env: NodeJS.ProcessEnv; root: string }): Promise<string> {
   const id = (await ok(['run', '-d', '--name', name, ...NONE, ...unconfined, '-v', `${PROBES}:/probes:ro`, 'busybox', 'sh', '-c',
-    `/probes/cgroup-wedge ${controller} a a/b && echo wedged; exec sleep 600`])).trim();
+    `/probes/cgroup-wedge ${v2 ? 'cgroup2' : controller} a a/b && echo wedged; exec sleep 600`], { env: v2?.env })).trim();
   await until(`${name} to make its sub-cgroups`, async () => (await berth(['logs', name])).stdout.includes('wedged'));
-  assert.ok(fs.statSync(path.join(hostDir(id), 'a', 'b')).isDirectory(), 'the probe made a/b in the container\'s own cgroup');
+  const dir = v2 ? path.join(v2.root, cgroupParent(), id) : hostDir(id);
+  assert.ok(fs.statSync(path.join(dir, 'a', 'b')).isDirectory(), 'the probe made a/b in the container\'s own cgroup');
   return id;
 }
 
@@ -147,6 +148,21 @@ test('a cgroup that cannot be removed is reported for its container only, and cl
   // The next command's reconcile finds the leftover and removes it.
   await ok(['ps']);
   assert.equal(leftFor(id), []);
+  assertCanaryUntouched();
+});
+
+test('the same on a hybrid machine\'s cgroup2 mount (the v2 code path: cgroup.kill, then deepest first)', async () => {
+  if (cgroupVersion() === 2) return; // the tests above are the v2 ones there
+  const line = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => / - cgroup2 /.test(l));
+  if (!line) return;
+  const root = line.split(' ')[4]!;
+  const env = { BERTH_CGROUP2_ROOT: root };
+  const id = await wedger('wedge-v2', { env, root });
+  const rm = await berth(['rm', '-f', 'wedge-v2'], { env });
+  assert.is(rm.code, 0, rm.stderr);
+  assert.not.match(rm.stderr, /WARNING/);
+  assert.not.ok(fs.existsSync(path.join(root, cgroupParent(), id)), 'the v2 cgroup and its sub-cgroups are gone');
+  await othersStillWork();
   assertCanaryUntouched();
 });
 
