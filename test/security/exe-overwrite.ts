@@ -87,45 +87,66 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  await berthCopy(['rm', '-f', 'victim', 'sealed']).catch(() => undefined);
+  await berthCopy(['rm', '-f', 'victim', 'tracer', 'sealed']).catch(() => undefined);
   // the monitor's exit hook runs the copy's berth: let it finish before the copy goes
   await new Promise((r) => setTimeout(r, 1000));
   if (copy) fs.rmSync(copy, { recursive: true, force: true });
   if (outside) fs.rmSync(outside, { recursive: true, force: true });
 });
 
+interface Report { iterations: number; seen: number; opened: number; denied: number; writable: number; written: number; targets: string[] }
+
+/** Runs the probe in container `name` (with `flags`) while `berth exec name true` runs over and over. */
+async function attack(name: string, flags: readonly string[], probeMs: number, budgetMs: number): Promise<{ report: Report; codes: number[]; logs: string }> {
+  const canary = path.join(outside, 'canary');
+  const probes = path.join(copy, 'native', 'build', 'probes');
+  assert.ok(fs.existsSync(path.join(probes, 'exe-overwrite')), 'make -C native builds the probe');
+  await okCopy(['run', '-d', '--name', name, '-v', `${probes}:/probes:ro`, '--health-cmd', 'true', '--health-interval', '100ms', ...flags,
+    // through sh: the engine looks the command up in the image, not in its volumes
+    'busybox', 'sh', '-c', 'exec /probes/exe-overwrite "$@"', 'probe', String(probeMs), canary, '/tmp/stop']);
+  await eventually(async () => (await berthCopy(['logs', name])).stdout.includes('ready'), 10_000, 'the probe to start');
+  const started = Date.now();
+  const codes: number[] = [];
+  for (let i = 0; i < EXEC_ROUNDS && Date.now() - started < budgetMs; i++) {
+    codes.push((await berthCopy(['exec', name, 'true'])).code);
+    if (fs.readFileSync(canary, 'utf8') !== 'canary\n') break; // the payload ran on the host: no need to go on
+  }
+  await berthCopy(['exec', name, 'touch', '/tmp/stop']);
+  await eventually(async () => (await berthCopy(['inspect', '-f', '{{.State.Running}}', name])).stdout.trim() === 'false', probeMs + 15_000, 'the probe to finish');
+  const logs = (await berthCopy(['logs', name])).stdout;
+  const line = logs.split('\n').reverse().find((l) => l.startsWith('{"iterations"'));
+  assert.ok(line, `the probe reports: ${logs}`);
+  const report = JSON.parse(line!) as Report;
+  console.log(`  exe-overwrite ${name}: ${codes.length} execs, probe ${JSON.stringify(report)}`);
+  await okCopy(['rm', '-f', name]);
+  return { report, codes, logs };
+}
+
 test('the probe never gets a writable fd on berth-exec or the monitor; binaries and canary unchanged', async () => {
   const canary = path.join(outside, 'canary');
   fs.writeFileSync(canary, 'canary\n');
   const before = hashes();
-  const probes = path.join(copy, 'native', 'build', 'probes');
-  assert.ok(fs.existsSync(path.join(probes, 'exe-overwrite')), 'make -C native builds the probe');
-  await okCopy(['run', '-d', '--name', 'victim', '-v', `${probes}:/probes:ro`, '--health-cmd', 'true', '--health-interval', '100ms',
-    // through sh: the engine looks the command up in the image, not in its volumes
-    'busybox', 'sh', '-c', 'exec /probes/exe-overwrite "$@"', 'probe', String(PROBE_MS), canary, '/tmp/stop']);
-  await eventually(async () => (await berthCopy(['logs', 'victim'])).stdout.includes('ready'), 10_000, 'the probe to start');
-
-  const started = Date.now();
-  const codes: number[] = [];
-  for (let i = 0; i < EXEC_ROUNDS && Date.now() - started < EXEC_BUDGET_MS; i++) {
-    codes.push((await berthCopy(['exec', 'victim', 'true'])).code);
-    if (fs.readFileSync(canary, 'utf8') !== 'canary\n') break; // the payload ran on the host: no need to go on
-  }
-  await berthCopy(['exec', 'victim', 'touch', '/tmp/stop']);
-  await eventually(async () => (await berthCopy(['inspect', '-f', '{{.State.Running}}', 'victim'])).stdout.trim() === 'false', PROBE_MS + 15_000, 'the probe to finish');
-  const logs = (await berthCopy(['logs', 'victim'])).stdout;
-  const line = logs.split('\n').reverse().find((l) => l.startsWith('{"iterations"'));
-  assert.ok(line, `the probe reports: ${logs}`);
-  const report = JSON.parse(line!) as { iterations: number; seen: number; opened: number; denied: number; writable: number; written: number; targets: string[] };
-  console.log(`  exe-overwrite: ${codes.length} execs, probe ${JSON.stringify(report)}`);
-
+  const { report, codes, logs } = await attack('victim', [], PROBE_MS, EXEC_BUDGET_MS);
   assert.equal(hashes(), before, 'the copied helper binaries are unchanged');
   assert.is(fs.readFileSync(canary, 'utf8'), 'canary\n', 'the canary outside the rootfs is untouched');
   assert.is(report.written, 0, `the probe wrote a helper: ${logs}`);
   assert.is(report.writable, 0, `the probe got a writable fd: ${logs}`);
-  assert.is(report.opened, 0, `the probe opened a helper through /proc: ${logs}`);
+  assert.is(report.opened, 0, `the probe opened a helper through /proc (non-dumpable): ${logs}`);
   assert.ok(codes.every((c) => c === 0), `every berth exec ran: ${codes.join(',')}`);
   assert.ok(report.iterations > 0);
+});
+
+test('--cap-add SYS_PTRACE (non-dumpable no longer hides the helpers): only the sealed memfd is reached, and it cannot be written', async () => {
+  const canary = path.join(outside, 'canary');
+  fs.writeFileSync(canary, 'canary\n');
+  const before = hashes();
+  const { report, logs } = await attack('tracer', ['--cap-add', 'SYS_PTRACE'], 15_000, 12_000);
+  assert.equal(hashes(), before, 'the copied helper binaries are unchanged');
+  assert.is(fs.readFileSync(canary, 'utf8'), 'canary\n', 'the canary outside the rootfs is untouched');
+  // (a sealed memfd may even open O_WRONLY: F_SEAL_WRITE refuses the write itself)
+  assert.is(report.written, 0, `the probe wrote a helper: ${logs}`);
+  const hostFiles = report.targets.filter((t) => t.includes(copy));
+  assert.equal(hostFiles, [], `no /proc link leads to the host's binaries: ${logs}`);
 });
 
 test('the helpers run from a sealed memfd: /proc/PID/exe is no host file', async () => {
