@@ -19,13 +19,13 @@ import { BerthError, invalid, notFound } from '../errors.js';
 import { applyLayer, packDirectory } from '../archive/index.js';
 import { checkInside, fdPath, openInRoot, type InRoot } from './rootfs-path.js';
 
-/** Resolves when the child exits 0; rejects with its stderr. */
-function finished(child: ChildProcess, name: string): Promise<void> {
+/** Resolves when the child exits 0 (or another of `okCodes`); rejects with its stderr. */
+function finished(child: ChildProcess, name: string, okCodes: readonly number[] = [0]): Promise<void> {
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += d));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new BerthError('internal', `${name}: ${stderr.trim() || `exit status ${code}`}`))));
+    child.on('close', (code) => (okCodes.includes(code ?? -1) ? resolve() : reject(new BerthError('internal', `${name}: ${stderr.trim() || `exit status ${code}`}`))));
   });
 }
 
@@ -40,10 +40,11 @@ const TAR_KEEP = ['--numeric-owner', '--xattrs', '--xattrs-include=*', '--acls']
 async function copyTreeOut(fd: number, destination: string): Promise<void> {
   if (!fs.existsSync(destination)) fs.mkdirSync(destination);
   // In the child, /proc/self/fd/3 is the held directory; tar goes on from it with openat.
-  const pack = withFd3('tar', ['-C', '/proc/self/fd/3', ...TAR_KEEP, '-cf', '-', '.'], fd);
+  const pack = withFd3('tar', ['-C', '/proc/self/fd/3', ...TAR_KEEP, '--warning=no-file-changed', '-cf', '-', '.'], fd);
   const unpack = spawn('tar', ['-C', destination, ...TAR_KEEP, '--same-owner', '--same-permissions', '-xf', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
   pack.stdout!.pipe(unpack.stdin!);
-  await Promise.all([finished(pack, 'tar (reading the container)'), finished(unpack, 'tar (writing the host)')]);
+  // 1: a file changed while it was read (a container without a freezer keeps writing), as docker cp allows.
+  await Promise.all([finished(pack, 'tar (reading the container)', [0, 1]), finished(unpack, 'tar (writing the host)')]);
 }
 
 /** A symlink copied as itself, owner and times kept (cp -a's behaviour for a link). */
