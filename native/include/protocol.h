@@ -29,10 +29,14 @@
  *    signal is 0 unless the process was killed by one (exitCode is then 128+S);
  *    error is "" unless the process could not be started (exitCode 126 or 127).
  *
- * 5. The log (path from BERTH_KEY_LOG): one JSON object per line per chunk of
- *    output, as Docker's json-file driver writes it:
+ * 5. The log (path from BERTH_KEY_LOG): one JSON object per line of output,
+ *    as Docker's json-file driver writes it:
  *    {"log":"hello\n","stream":"stdout","time":"2026-01-02T03:04:05.123456789Z"}
- *    It continues across restarts.
+ *    A line longer than 16 KiB is written in pieces (no "\n" but in the last);
+ *    the rest of a line is written when its stream ends.  It continues across
+ *    restarts.  With log_max_size, before a line would take the file past it the
+ *    monitor renames <log>.N-1 to <log>.N ... <log> to <log>.1 and starts a new
+ *    <log>, keeping log_max_file files in all (1: the file is truncated).
  *
  * 6. The health file (path from BERTH_KEY_HEALTH_FILE), written atomically at
  *    start and after every probe, in Docker's shape (the last 5 probes, Output
@@ -109,6 +113,8 @@
 #define BERTH_KEY_STDIN_ONCE "stdin_once" /* "1": close stdin when an attached client sends EOF */
 #define BERTH_KEY_WAIT_ATTACH "wait_attach" /* "1": do not start the process until one client has attached */
 #define BERTH_KEY_LOG "log"              /* path of the json log */
+#define BERTH_KEY_LOG_MAX_SIZE "log_max_size" /* bytes (decimal): rotate the log before a line would take it past this; none: never */
+#define BERTH_KEY_LOG_MAX_FILE "log_max_file" /* files kept in all, the current one included (default 1: truncate instead) */
 #define BERTH_KEY_SOCKET "socket"        /* path of the attach socket */
 #define BERTH_KEY_EXIT "exit"            /* path of the exit file */
 #define BERTH_KEY_PIDFILE "pidfile"      /* path where the monitor writes "<monitor pid> <container pid>\n" */

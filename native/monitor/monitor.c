@@ -162,10 +162,7 @@ static int setup(struct monitor *m, const char *dir, berth_error *err) {
   if (seccomp_prepare(&m->spec, &m->spec.seccomp, err) < 0) return -1;
   m->attach.tty = m->spec.tty;
   health_init(&m->health, &m->spec);
-  if (m->spec.log) {
-    m->log_fd = open(m->spec.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (m->log_fd < 0) return berth_fail(err, errno, "open `%s`", m->spec.log);
-  }
+  if (m->spec.log && (m->log_fd = log_open(&m->spec, err)) < 0) return -1;
   if (m->spec.socket && attach_listen(&m->attach, m->spec.socket, err) < 0) return -1;
   if (stdio_prepare(&m->spec, &m->io, err) < 0) return -1;
   if (block_signals(m, err) < 0) return -1;
@@ -189,12 +186,13 @@ static void on_output(struct monitor *m, int *fd, int stream) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
     if (n <= 0) { /* EOF, or EIO from a pty whose last slave closed */
+      log_flush(&m->log_fd, stream);
       if (*fd == m->io.pty) m->io.pty = -1;
       close(*fd);
       *fd = -1;
       return;
     }
-    log_chunk(m->log_fd, stream, buf, (size_t)n);
+    log_chunk(&m->log_fd, stream, buf, (size_t)n);
     attach_broadcast(&m->attach, stream, buf, (size_t)n);
   }
 }

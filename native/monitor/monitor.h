@@ -132,8 +132,13 @@ void health_on_output(struct health *h);
 int health_reaped(struct health *h, const struct spec *spec, pid_t pid, int status, long now_ms);
 
 /* ---- log (log.c) */
-/* Appends one json-file line for a chunk of output. */
-int log_chunk(int fd, int stream, const char *data, size_t len);
+/* Opens spec->log for appending (and remembers log_max_size/log_max_file for rotation); returns the fd. */
+int log_open(const struct spec *s, berth_error *err);
+/* Appends json-file lines for a chunk of output (split at newlines; a partial line waits for the rest).
+ * *fd changes when the file is rotated. */
+int log_chunk(int *fd, int stream, const char *data, size_t len);
+/* Writes what is left of a line of `stream` (its end of file). */
+int log_flush(int *fd, int stream);
 /* JSON string escaping; out must hold 6 * len + 1 bytes.  Returns the length. */
 size_t json_escape(const char *in, size_t len, char *out);
 

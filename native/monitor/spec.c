@@ -160,7 +160,7 @@ static int record(struct spec *s, const char *key, char *value, berth_error *err
   long v;
   struct { const char *key; const char **field; } strings[] = {
     { BERTH_KEY_MODE, &s->mode }, { BERTH_KEY_CWD, &s->cwd }, { BERTH_KEY_ROOTFS, &s->rootfs },
-    { BERTH_KEY_HOSTNAME, &s->hostname }, { BERTH_KEY_LOG, &s->log }, { BERTH_KEY_SOCKET, &s->socket },
+    { BERTH_KEY_HOSTNAME, &s->hostname }, { BERTH_KEY_LOG, &s->log }, { BERTH_KEY_LOG_MAX_SIZE, &s->log_max_size }, { BERTH_KEY_SOCKET, &s->socket },
     { BERTH_KEY_EXIT, &s->exit }, { BERTH_KEY_PIDFILE, &s->pidfile }, { BERTH_KEY_HEALTH_FILE, &s->health_file },
     { BERTH_KEY_RESTART_POLICY, &s->restart_policy }, { BERTH_KEY_RESTART_COUNT, &s->restart_file },
     { BERTH_KEY_STOP_FLAG, &s->stop_flag }, { BERTH_KEY_SECCOMP_DEFAULT, &s->seccomp_default },
@@ -178,7 +178,7 @@ static int record(struct spec *s, const char *key, char *value, berth_error *err
     { BERTH_KEY_STDIN_ONCE, &s->stdin_once }, { BERTH_KEY_WAIT_ATTACH, &s->wait_attach },
     { BERTH_KEY_HEALTH_INTERVAL, &s->health_interval_ms }, { BERTH_KEY_HEALTH_TIMEOUT, &s->health_timeout_ms },
     { BERTH_KEY_HEALTH_RETRIES, &s->health_retries }, { BERTH_KEY_HEALTH_START_PERIOD, &s->health_start_period_ms },
-    { BERTH_KEY_HEALTH_ON_HOST, &s->health_on_host }, { BERTH_KEY_RESTART_MAX, &s->restart_max },
+    { BERTH_KEY_HEALTH_ON_HOST, &s->health_on_host }, { BERTH_KEY_RESTART_MAX, &s->restart_max }, { BERTH_KEY_LOG_MAX_FILE, &s->log_max_file },
   };
   for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
     if (!strcmp(key, strings[i].key)) return *strings[i].field = value, 0;

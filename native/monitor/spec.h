@@ -39,6 +39,8 @@ struct ns_path_rec {
 struct spec {
   char *buf; /* the file; every string points into it */
   const char *mode, *cwd, *rootfs, *hostname, *log, *socket, *exit, *pidfile;
+  const char *log_max_size; /* bytes, decimal; none or <= 0: no rotation */
+  int log_max_file;
   const char *health_file, *restart_policy, *restart_file, *stop_flag;
   struct strv arg, env, cgroup, masked, readonly, exit_cmd, health_cmd;
   int clone_flags; /* CLONE_NEW* for pid mount uts ipc net (never one that is joined) */

@@ -10,6 +10,8 @@ import { BerthError } from '../../engine/errors.js';
 import { formatPsPorts, portLines, portLookup } from '../../engine/network/port-format.js';
 import { exposedPorts } from '../../engine/network/port-spec.js';
 import { healthSuffix } from '../../engine/containers/health.js';
+import { parseLogTime } from '../../engine/containers/logs.js';
+import { LogWriter } from '../logs-output.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -182,19 +184,22 @@ export function registerContainerCommands(cli: Cli): void {
   program
     .command('logs')
     .description('Fetch the logs of a container')
+    .option('--details', 'show extra details provided to logs')
     .option('-f, --follow', 'follow log output')
+    .option('--since <time>', 'show logs since a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)')
     .option('-n, --tail <n>', 'number of lines to show from the end of the logs', 'all')
     .option('-t, --timestamps', 'show timestamps')
+    .option('--until <time>', 'show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)')
     .argument('<container>')
-    .action(async (name: string, flags: { follow?: boolean; tail: string; timestamps?: boolean }) => {
+    .action(async (name: string, flags: { details?: boolean; follow?: boolean; since?: string; tail: string; timestamps?: boolean; until?: string }) => {
       const engine = await cli.engine();
       const record = await engine.inspect(name);
       const tail = flags.tail === 'all' ? undefined : Number(flags.tail);
       if (tail !== undefined && !Number.isInteger(tail)) throw new BerthError('invalid', `invalid value "${flags.tail}" for --tail: use a number or "all"`);
-      for await (const entry of engine.logs(record, { tail, follow: flags.follow })) {
-        const text = flags.timestamps ? `${entry.time} ${entry.log}` : entry.log;
-        (entry.stream === 'stderr' ? process.stderr : process.stdout).write(text);
-      }
+      const since = flags.since !== undefined ? parseLogTime(flags.since, '--since') : undefined;
+      const until = flags.until !== undefined ? parseLogTime(flags.until, '--until') : undefined;
+      const writer = new LogWriter({ timestamps: flags.timestamps, details: flags.details });
+      await writer.consume(engine.logs(record, { tail, follow: flags.follow, since, until, onIdle: () => writer.flush() }));
     });
 
   program

@@ -1,4 +1,5 @@
 // `inspect`: containers (and images) as JSON in Docker's shape, or through a --format template.
+import { DEFAULT_LOG_OPTS } from '../../engine/containers/log-config.js';
 import type { Cli } from '../program.js';
 import type { Engine } from '../../engine/engine.js';
 import type { ContainerRecord } from '../../engine/containers/record.js';
@@ -50,6 +51,7 @@ export function containerInspect(engine: Engine, r: ContainerRecord) {
       SecurityOpt: r.hostConfig.securityOpt?.length ? r.hostConfig.securityOpt : null,
       Devices: r.hostConfig.devices ?? [],
       ReadonlyRootfs: r.hostConfig.readonlyRootfs ?? false,
+      LogConfig: { Type: r.hostConfig.logConfig?.type ?? 'json-file', Config: r.hostConfig.logConfig?.config ?? { ...DEFAULT_LOG_OPTS } },
     },
     Config: {
       Hostname: r.config.hostname,

@@ -50,6 +50,8 @@ interface RunFlags {
   securityOpt?: string[];
   device?: string[];
   readOnly?: boolean;
+  logOpt?: string[];
+  logDriver?: string;
 }
 
 function addCreateFlags(command: Command): Command {
@@ -89,6 +91,8 @@ function addCreateFlags(command: Command): Command {
     .option('--security-opt <opt>', 'seccomp=unconfined|PROFILE.json, no-new-privileges[=true|false] (repeatable)', collect)
     .option('--device <host[:container[:rwm]]>', 'add a host device to the container (repeatable)', collect)
     .option('--read-only', "mount the container's root filesystem as read only")
+    .option('--log-driver <driver>', 'logging driver for the container (berth: json-file only)', 'json-file')
+    .option('--log-opt <opt>', 'json-file log options, repeatable: max-size=SIZE (k, m, g; default 20m), max-file=N (default 5): the log is rotated into N files of at most SIZE', collect)
     .argument('<image>', 'the image to run')
     .argument('[command...]', 'command and arguments (default: the image\'s CMD)')
     .passThroughOptions();
@@ -156,6 +160,8 @@ export function createOptions(image: string, command: string[], flags: RunFlags)
       devices: flags.device,
       readOnly: flags.readOnly,
     },
+    logOpts: flags.logOpt,
+    logDriver: flags.logDriver,
   };
 }
 

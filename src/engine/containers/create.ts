@@ -15,6 +15,7 @@ import { findContainer } from './lookup.js';
 import { healthConfigFromFlags, mergeHealthcheck, parseRestartPolicy, type HealthFlags } from './health.js';
 import { parseSignal } from './stop.js';
 import { securityHostConfig, type SecurityFlags } from '../security/options.js';
+import { parseLogOpts } from './log-config.js';
 
 export interface CreateOptions {
   readonly image: string;
@@ -54,6 +55,10 @@ export interface CreateOptions {
   readonly restart?: string;
   /** --privileged, --cap-add, --cap-drop, --security-opt, --device, --read-only */
   readonly security?: SecurityFlags;
+  /** --log-opt KEY=VALUE (json-file: max-size, max-file) */
+  readonly logOpts?: readonly string[];
+  /** --log-driver (only json-file) */
+  readonly logDriver?: string;
 }
 
 /** "K" without "=" takes the value from the caller's environment, or is dropped when unset (as docker -e does). */
@@ -126,6 +131,7 @@ export async function createContainer(ctx: EngineContext, options: CreateOptions
   parseSignal(stopSignal);
   if (options.stopTimeout !== undefined && !Number.isInteger(options.stopTimeout)) throw invalid(`invalid --stop-timeout ${options.stopTimeout}: use a whole number of seconds`);
   const security = securityHostConfig(options.security ?? {});
+  const logConfig = parseLogOpts(options.logOpts, options.logDriver);
 
   const topLayer = await ctx.layers.prepare(ctx.images.layers(image), onProgress);
   return ctx.lock.with(async () => {
@@ -179,6 +185,7 @@ export async function createContainer(ctx: EngineContext, options: CreateOptions
         securityOpt: [...security.securityOpt],
         devices: [...security.devices],
         readonlyRootfs: security.readonlyRootfs,
+        logConfig,
       },
       storageDriver: ctx.storage.name,
       state: { status: 'created', pid: 0, monitorPid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: ZERO_TIME, finishedAt: ZERO_TIME },

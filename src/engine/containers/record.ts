@@ -2,6 +2,7 @@
 // atomically.  Field names follow Docker's inspect output where one exists,
 // so `berth inspect` can show it nearly as is.
 import type { DeviceMapping } from '../security/types.js';
+import type { LogConfig } from './log-config.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readJson, writeJsonAtomic } from '../fs-atomic.js';
@@ -82,6 +83,8 @@ export interface HostConfig {
   securityOpt?: string[];
   devices?: DeviceMapping[];
   readonlyRootfs?: boolean;
+  /** --log-opt, with berth's defaults filled in (older records: none, the defaults apply) */
+  logConfig?: LogConfig;
 }
 
 export interface ContainerRecord {

@@ -17,6 +17,7 @@ import { attachNetwork, detachNetwork, type Attached, type NetworkRequest } from
 import { exposedPorts } from '../network/port-spec.js';
 import { listRecords } from './record.js';
 import { healthProbe } from './health.js';
+import { logLimits } from './log-config.js';
 import { resolveSecurity } from '../security/options.js';
 
 /** What the network needs to know: the ports to publish, those others hold, the peer for container:<id>. */
@@ -123,6 +124,7 @@ export async function startContainer(ctx: EngineContext, ref: string, options: S
         exitCommand: options.attach ? undefined : ctx.exitCommand(record.id),
         health: healthProbe(record.config.healthcheck),
         restart: record.hostConfig.restartPolicy,
+        log: logLimits(record.hostConfig.logConfig),
       });
       record = {
         ...record,

@@ -59,6 +59,8 @@ export interface StartOptions {
   readonly health?: HealthProbe;
   /** Restarts carried out by the monitor (a runtime that cannot restart refuses anything but "no"). */
   readonly restart?: RestartPolicy;
+  /** json-file rotation by the monitor (--log-opt max-size, max-file); none: the log grows without limit */
+  readonly log?: { readonly maxSize: number; readonly maxFile: number };
 }
 
 export interface Started {

@@ -141,6 +141,7 @@ export function monitorRecords(bundle: BundleFiles, options: StartOptions, probe
   ];
   for (const arg of options.exitCommand ?? []) records.push([KEY.EXIT_CMD, arg]);
   records.push([KEY.RESTART_COUNT, bundle.restart], [KEY.STOP_FLAG, bundle.stopFlag]);
+  if (options.log) records.push([KEY.LOG_MAX_SIZE, options.log.maxSize], [KEY.LOG_MAX_FILE, options.log.maxFile]);
   const restart = options.restart;
   if (restart && restart.name !== 'no') records.push([KEY.RESTART_POLICY, restart.name], [KEY.RESTART_MAX, restart.maximumRetryCount]);
   const health = options.health;

@@ -37,6 +37,8 @@ export const KEY = {
   STDIN_ONCE: 'stdin_once',
   WAIT_ATTACH: 'wait_attach',
   LOG: 'log',
+  LOG_MAX_SIZE: 'log_max_size',
+  LOG_MAX_FILE: 'log_max_file',
   SOCKET: 'socket',
   EXIT: 'exit',
   PIDFILE: 'pidfile',
