@@ -42,7 +42,7 @@ let defaultProfile: DockerSeccompProfile | undefined;
 
 /** Docker's default profile (read once). */
 export function defaultSeccompProfile(): DockerSeccompProfile {
-  defaultProfile ??= checkSeccompProfile(JSON.parse(fs.readFileSync(DEFAULT_PROFILE_FILE, 'utf8')), DEFAULT_PROFILE_FILE);
+  defaultProfile ??= checkSeccompProfile(JSON.parse(fs.readFileSync(DEFAULT_PROFILE_FILE, 'utf8')));
   return defaultProfile;
 }
 
@@ -104,7 +104,7 @@ export function convertProfile(profile: DockerSeccompProfile, capabilities: read
 /** linux.seccomp for this choice and capability set; undefined when unconfined. */
 export function ociSeccomp(choice: SeccompChoice, capabilities: readonly string[], options: ConvertOptions = {}): OciSeccomp | undefined {
   if (choice.kind === 'unconfined') return undefined;
-  const profile = choice.kind === 'default' ? defaultSeccompProfile() : checkSeccompProfile(choice.profile, 'the container\'s seccomp profile');
+  const profile = choice.kind === 'default' ? defaultSeccompProfile() : checkSeccompProfile(choice.profile);
   return convertProfile(profile, capabilities, options);
 }
 
@@ -142,8 +142,7 @@ function checkConditions(value: unknown, where: string): void {
 }
 
 /** Checks a parsed profile's shape (Docker's format); returns it typed, or an 'invalid' error saying what is wrong and where. */
-export function checkSeccompProfile(value: unknown, source = 'seccomp profile'): DockerSeccompProfile {
-  void source;
+export function checkSeccompProfile(value: unknown): DockerSeccompProfile {
   if (!isObject(value)) throw invalid('invalid seccomp profile: it must be a JSON object with defaultAction and syscalls');
   const syscalls = value.syscalls ?? [];
   if (!Array.isArray(syscalls)) throw invalid('invalid seccomp profile: syscalls must be a list');
@@ -211,7 +210,7 @@ export function readSeccompProfile(file: string): DockerSeccompProfile {
     throw invalid(`decoding seccomp profile failed: ${(error as Error).message}`);
   }
   try {
-    return checkSeccompProfile(parsed, file);
+    return checkSeccompProfile(parsed);
   } catch (error) {
     throw invalid(`${(error as Error).message} (in ${file})`);
   }
