@@ -77,7 +77,7 @@ test('the rules become v1 lines and a v2 program that ends where a rule matches 
   // Docker's list: tried last rule first; the first ("a" denied) ends it, nothing unreachable after.
   const program = deviceFilterProgram(DEVICE_RULES.map((r) => ({ ...r })));
   assert.equal(program.slice(-2).map((i) => [i.code, i.imm]), [[0xb7, 0], [0x95, 0]]);
-  for (const [n, i] of program.entries()) if (i.code === 0x55 || i.code === 0x5d) assert.ok(n + 1 + i.off < program.length, `jump ${n} leaves the program`);
+  for (const [n, i] of program.entries()) if (i.code === 0x55 || i.code === 0x5d || i.code === 0x15) assert.ok(n + 1 + i.off < program.length, `jump ${n} leaves the program`);
 });
 
 test('/sys/fs/cgroup is expanded for v1 (tmpfs, a mount per hierarchy, joint names twice, read-only) and v2', async () => {
@@ -215,6 +215,12 @@ test('cgroup v2: the BPF device program denies what the rules do not allow (EPER
     const allowed = await inCgroup(again, `busybox head -c 64 ${node}; echo; echo pwned | dd of=${node} conv=notrunc; echo write=$?`);
     assert.ok(allowed.includes(SECRET), allowed);
     assert.match(allowed, /write=1/, allowed);
+    // A later deny of one access wins over an earlier allow, for any request that includes it (O_RDWR too).
+    const partly = createCgroup('devices-v2', {}, host, [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 5, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 5, access: 'w' }]);
+    const mixed = await inCgroup(partly, 'busybox head -c 1 /dev/zero >/dev/null && echo read-ok; (exec 3>/dev/zero) 2>/dev/null || echo write-denied; (exec 3<>/dev/zero) 2>/dev/null || echo rdwr-denied');
+    assert.match(mixed, /read-ok/, mixed);
+    assert.match(mixed, /write-denied/, mixed);
+    assert.match(mixed, /rdwr-denied/, mixed);
   } finally {
     for (const cg of made) await removeCgroup(cg);
     if (host.root !== '/sys/fs/cgroup') try { fs.rmdirSync(path.join(host.root, cgroupParent())); } catch { /* shared */ }

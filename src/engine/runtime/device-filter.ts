@@ -25,6 +25,7 @@ const ALU32_MOV_X = 0xbc; // BPF_ALU | BPF_MOV | BPF_X
 const ALU64_MOV_K = 0xb7; // BPF_ALU64 | BPF_MOV | BPF_K
 const JMP_JNE_K = 0x55; // BPF_JMP | BPF_JNE | BPF_K
 const JMP_JNE_X = 0x5d; // BPF_JMP | BPF_JNE | BPF_X
+const JMP_JEQ_K = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
 const JMP_EXIT = 0x95;
 
 /** One instruction: struct bpf_insn { u8 code; u8 dst:4, src:4; s16 off; s32 imm; }. */
@@ -54,8 +55,12 @@ function ruleBlock(rule: OciDeviceRule): Insn[] | undefined {
   }
   const bits = accessBits(rule.access ?? 'rwm');
   if (bits === 0) return undefined;
-  // (requested & allowed) == requested, else next rule
-  if (bits !== 7) block.push(insn(ALU32_MOV_X, 1, 3, 0, 0), insn(ALU32_AND_K, 1, 0, 0, bits), insn(JMP_JNE_X, 1, 3, NEXT, 0));
+  if (bits !== 7) {
+    // An allow matches when all that is asked is allowed ((asked & rule) == asked); a deny as soon as
+    // any of it is denied ((asked & rule) != 0): open(O_RDWR) after "deny w" is refused, as on v1.
+    block.push(insn(ALU32_MOV_X, 1, 3, 0, 0), insn(ALU32_AND_K, 1, 0, 0, bits));
+    block.push(rule.allow ? insn(JMP_JNE_X, 1, 3, NEXT, 0) : insn(JMP_JEQ_K, 1, 0, NEXT, 0));
+  }
   if (!wildcard(rule.major)) block.push(insn(JMP_JNE_K, 4, 0, NEXT, rule.major!));
   if (!wildcard(rule.minor)) block.push(insn(JMP_JNE_K, 5, 0, NEXT, rule.minor!));
   block.push(insn(ALU64_MOV_K, 0, 0, 0, rule.allow ? 1 : 0), insn(JMP_EXIT, 0, 0, 0, 0));
