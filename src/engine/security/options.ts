@@ -8,7 +8,7 @@ import { invalid } from '../errors.js';
 import { capabilityName, CAP_LAST_CAP, capabilityNumber } from '../runtime/capabilities.js';
 import { DEFAULT_CAPABILITIES } from '../runtime/oci-defaults.js';
 import { parseDevice } from './devices.js';
-import { readSeccompProfile } from './seccomp.js';
+import { checkSeccompProfile, readSeccompProfile } from './seccomp.js';
 import type { DeviceMapping, DockerSeccompProfile, SecurityConfig, SeccompChoice } from './types.js';
 
 /** The fields of a container's HostConfig that hold its security settings (Docker's names). */
@@ -92,7 +92,7 @@ export function checkSecurityOpts(opts: readonly string[]): string[] {
       case 'seccomp':
         if (!value) throw invalid(`invalid --security-opt ${opt}: use seccomp=unconfined or seccomp=/path/to/profile.json`);
         if (value === 'unconfined') return 'seccomp=unconfined';
-        if (value.trimStart().startsWith('{')) return `seccomp=${JSON.stringify(parseProfile(value))}`;
+        if (value.trimStart().startsWith('{')) return `seccomp=${JSON.stringify(checkSeccompProfile(parseProfile(value)))}`;
         return `seccomp=${JSON.stringify(readSeccompProfile(value))}`;
       case 'no-new-privileges':
         return `no-new-privileges=${boolValue(value, opt)}`;
