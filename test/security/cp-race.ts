@@ -13,7 +13,8 @@ import type { Engine } from '../../src/engine/engine.js';
 import { NATIVE_BUILD } from '../../src/engine/sys.js';
 import { engineSuite } from '../_engine.js';
 import { berth } from '../_berth.js';
-import { FREEZE_MARKER, freezerOf } from '../../src/engine/runtime/freeze.js';
+import { FREEZE_MARKER, freezeContainer, freezerOf } from '../../src/engine/runtime/freeze.js';
+import { cgroupHost, cgroupVersion, type CgroupHost } from '../../src/engine/runtime/cgroups.js';
 import { copyIn, copyOut } from '../../src/engine/containers/cp.js';
 
 const PROBES = path.join(NATIVE_BUILD, 'probes');
@@ -133,23 +134,28 @@ test('without the freeze too: the fd-held resolution alone never leads a copy on
   const rootfs = mountedRootfs();
   if (!rootfs) return; // a driver that mounts nothing (vfs): the engine's paths are covered above
   let leaked = 0, escaped = 0, copied = 0, written = 0;
+  const errors = new Set<string>();
   for (let i = 0; i < ROUNDS; i++) {
     const out = path.join(work, `raw-out-${i}`);
     try {
       await copyOut(rootfs, '/data/dir/secret', out, id);
       const text = fs.readFileSync(out, 'utf8');
       if (text === canaryText) leaked++; else copied++;
-    } catch { /* the name was the symlink at that moment */ }
+    } catch (error) {
+      errors.add((error as Error).message.replace(id, 'C').slice(0, 80)); // the name was the symlink at that moment
+    }
     fs.rmSync(out, { recursive: true, force: true });
     const source = path.join(work, `raw-planted-${i}`);
     fs.writeFileSync(source, 'planted\n');
     try {
       await copyIn(rootfs, source, '/data/dir/', id, work);
       written++;
-    } catch { /* likewise */ }
+    } catch (error) {
+      errors.add((error as Error).message.replace(id, 'C').slice(0, 80));
+    }
     if (fs.existsSync(path.join(canaryDir, `raw-planted-${i}`))) escaped++;
   }
-  console.log(`  unfrozen (${rootfs}): copy-out ${copied} read, ${leaked} leaked; copy-in ${written} written, ${escaped} escaped`);
+  console.log(`  unfrozen (${rootfs}): copy-out ${copied} read, ${leaked} leaked; copy-in ${written} written, ${escaped} escaped; errors: ${[...errors].join(' | ')}`);
   assert.is(leaked, 0, `${leaked}/${ROUNDS} unfrozen copy-outs read the host canary (${copied} read the container's file)`);
   assert.is(escaped, 0, `${escaped}/${ROUNDS} unfrozen copy-ins wrote beside the host canary (${written} written)`);
   canaryUntouched();
@@ -260,6 +266,49 @@ test('with --runtime runc too: its cgroup (linux.cgroupsPath) freezes the same, 
     canaryUntouched();
   } finally {
     await engine.remove(c.id, { force: true });
+  }
+});
+
+function v2Host(): CgroupHost | undefined {
+  if (cgroupVersion() === 2) return cgroupHost();
+  const line = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => / - cgroup2 /.test(l));
+  return line ? { version: 2, root: line.split(' ')[4]!, hierarchies: [] } : undefined;
+}
+
+test('cgroup v2: cgroup.freeze stops the container for the copy (a hybrid machine runs the engine on its cgroup2 mount)', async () => {
+  const host = v2Host();
+  if (!host) return;
+  const env = cgroupVersion() === 1 ? { BERTH_CGROUP2_ROOT: host.root } : {};
+  const run = await berth(['run', '-d', '-v', `${PROBES}:/probes:ro`, 'busybox', 'sh', '-c', `mkdir -p /data && exec /probes/swap-race /data/dir /data/link ${canaryDir} 300`], { env });
+  assert.is(run.code, 0, run.stderr);
+  const v2id = run.stdout.trim().split('\n').pop()!;
+  try {
+    const freezer = freezerOf(v2id, host);
+    assert.is(freezer?.kind, 'v2', `the container's v2 cgroup has cgroup.freeze (${freezer?.dir})`);
+    const events = () => fs.readFileSync(path.join(freezer!.dir, 'cgroup.events'), 'utf8');
+    const thaw = await freezeContainer(v2id, host);
+    assert.match(events(), /^frozen 1$/m, 'frozen once freezeContainer resolves');
+    thaw();
+    for (let i = 0; i < 100 && /^frozen 1$/m.test(events()); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.match(events(), /^frozen 0$/m, 'thawed');
+    let leaked = 0, escaped = 0;
+    const rounds = 10;
+    for (let i = 0; i < rounds; i++) {
+      const out = path.join(work, `v2-out-${i}`);
+      const copied = await berth(['cp', `${v2id}:/data/dir/secret`, out], { env });
+      if (copied.code === 0 && fs.readFileSync(out, 'utf8') === canaryText) leaked++;
+      fs.rmSync(out, { force: true });
+      const source = path.join(work, `v2-planted-${i}`);
+      fs.writeFileSync(source, 'planted\n');
+      await berth(['cp', source, `${v2id}:/data/dir/`], { env });
+      if (fs.existsSync(path.join(canaryDir, `v2-planted-${i}`))) escaped++;
+    }
+    assert.is(leaked, 0, `${leaked}/${rounds} v2 copy-outs read the host canary`);
+    assert.is(escaped, 0, `${escaped}/${rounds} v2 copy-ins wrote beside the host canary`);
+    assert.is(fs.readFileSync(path.join(freezer!.dir, 'cgroup.freeze'), 'utf8').trim(), '0', 'left thawed');
+    canaryUntouched();
+  } finally {
+    await berth(['rm', '-f', v2id], { env });
   }
 });
 
