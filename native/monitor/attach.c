@@ -1,8 +1,12 @@
 /*
  * attach.c — the attach socket: many clients, each with its own output
- * buffer so that a slow client never blocks the monitor (it is dropped when
- * its buffer overflows).  Input from clients goes to the container's stdin,
- * minus the detach keys.
+ * buffer.  The primary client (the one wait_attach waited for: `run`,
+ * `start -a`) gets every byte: when it is ATTACH_HIGH_WATER behind, the
+ * monitor stops reading the container's output (monitor.c), so the
+ * container blocks on write as under Docker.  Any other client is dropped
+ * when its 4 MiB buffer overflows, so a slow `attach` never blocks the
+ * container.  Input from clients goes to the container's stdin, minus the
+ * detach keys.
  */
 #include "monitor.h"
 #include "../include/protocol.h"
@@ -50,7 +54,8 @@ int attach_accept(struct attach *a) {
       return count;
     }
     a->clients = grown;
-    a->clients[a->n++] = (struct client){ .fd = fd };
+    a->clients[a->n++] = (struct client){ .fd = fd, .primary = a->want_primary };
+    a->want_primary = 0;
     count++;
   }
 }
@@ -71,7 +76,7 @@ void attach_close_all(struct attach *a) {
 }
 
 static int queue(struct client *c, const char *data, size_t len) {
-  if (c->len + len > CLIENT_MAX_BUFFER) return -1;
+  if (c->len + len > CLIENT_MAX_BUFFER && !c->primary) return -1;
   if (c->len + len > c->cap) {
     size_t cap = c->cap ? c->cap : 4096;
     while (cap < c->len + len) cap *= 2;
@@ -109,6 +114,18 @@ void attach_broadcast(struct attach *a, int stream, const char *data, size_t len
     if (r < 0) attach_drop(a, i);
     else attach_flush(a, i);
   }
+}
+
+size_t attach_primary_pending(const struct attach *a) {
+  for (size_t i = 0; i < a->n; i++)
+    if (a->clients[i].primary) return a->clients[i].len;
+  return 0;
+}
+
+int attach_primary_connected(const struct attach *a) {
+  for (size_t i = 0; i < a->n; i++)
+    if (a->clients[i].primary) return 1;
+  return 0;
 }
 
 /* Copies input to out, holding back ctrl-p until we know whether ctrl-q follows. */

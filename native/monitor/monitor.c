@@ -161,6 +161,7 @@ static int setup(struct monitor *m, const char *dir, berth_error *err) {
   /* Once per monitor: every run, health probe and berth-exec uses this program. */
   if (seccomp_prepare(&m->spec, &m->spec.seccomp, err) < 0) return -1;
   m->attach.tty = m->spec.tty;
+  m->attach.want_primary = m->spec.wait_attach;
   health_init(&m->health, &m->spec);
   if (m->spec.log && (m->log_fd = log_open(&m->spec, err)) < 0) return -1;
   if (m->spec.socket && attach_listen(&m->attach, m->spec.socket, err) < 0) return -1;
@@ -179,9 +180,15 @@ static long now_ms(void) {
   return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The primary attach client is ATTACH_HIGH_WATER behind: leave the output in the pipe. */
+static int backpressured(const struct monitor *m) {
+  return attach_primary_pending(&m->attach) >= ATTACH_HIGH_WATER;
+}
+
 static void on_output(struct monitor *m, int *fd, int stream) {
   char buf[32768];
   for (;;) {
+    if (backpressured(m)) return; /* the primary client is behind: the container waits (poll_once) */
     ssize_t n = read(*fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
@@ -303,9 +310,10 @@ static void poll_once(struct monitor *m, int timeout) {
   watch(&p[P_SIG], m->sig_fd, POLLIN);
   watch(&p[P_SYNC], m->sync_fd, POLLIN);
   watch(&p[P_LISTEN], m->reaped && !m->between_runs ? -1 : m->attach.listen_fd, POLLIN);
-  watch(&p[P_OUT], m->io.out_r, POLLIN);
-  watch(&p[P_ERR], m->io.err_r, POLLIN);
-  watch(&p[P_PTY], m->io.pty, POLLIN);
+  int held = backpressured(m); /* not even POLLHUP: the output stays unread until the client catches up */
+  watch(&p[P_OUT], held ? -1 : m->io.out_r, POLLIN);
+  watch(&p[P_ERR], held ? -1 : m->io.err_r, POLLIN);
+  watch(&p[P_PTY], held && !(m->spec.tty && m->in_len > 0) ? -1 : m->io.pty, held ? 0 : POLLIN);
   watch(&p[P_STDIN], m->in_len > 0 && !m->spec.tty ? in_fd : -1, POLLOUT);
   if (m->spec.tty && m->in_len > 0) p[P_PTY].events |= POLLOUT;
   watch(&p[P_HEALTH], m->health.out_fd, POLLIN);
@@ -345,7 +353,10 @@ static void run(struct monitor *m) {
       deadline = now + DRAIN_MS;
       health_stopped(&m->health);
     }
-    if (deadline && (!output_open(m) || now >= deadline)) return;
+    /* the primary client gets every byte, however slowly it reads (a client that dies is dropped) */
+    size_t pending = attach_primary_pending(&m->attach);
+    if (deadline && pending > 0) deadline = now + DRAIN_MS;
+    if (deadline && ((!output_open(m) && pending == 0) || now >= deadline)) return;
     health_tick(&m->health, &m->spec, m->reaped ? 0 : m->child, now);
     int timeout = deadline ? (int)(deadline - now) : -1;
     int probe = health_wait_ms(&m->health, &m->spec, now);
@@ -487,8 +498,10 @@ static void finish(struct monitor *m) {
   berth_error err;
   drain_sync(m);
   write_exit_file(m, &err);
+  /* a primary client still here (run, start -a) finishes the container itself; one that died or detached does not */
+  int orphaned = !attach_primary_connected(&m->attach);
   attach_close_all(&m->attach);
-  run_exit_cmd(&m->spec);
+  if (orphaned) run_exit_cmd(&m->spec);
   if (m->spec.socket) unlink(m->spec.socket);
 }
 

@@ -67,6 +67,7 @@ struct client {
   size_t len, cap;
   int saw_ctrl_p; /* the last byte read was BERTH_DETACH_1, held back */
   int eof;        /* the client half-closed its side */
+  int primary;    /* the client wait_attach waited for (run, start -a): never dropped for falling behind */
 };
 
 struct attach {
@@ -74,6 +75,7 @@ struct attach {
   int tty;
   struct client *clients;
   size_t n;
+  int want_primary; /* wait_attach: the next client accepted is the primary one */
 };
 
 enum attach_event { ATTACH_NONE = 0, ATTACH_EOF = 1, ATTACH_GONE = 2 };
@@ -90,6 +92,12 @@ void attach_flush(struct attach *a, size_t i);
 ssize_t attach_read(struct attach *a, size_t i, char *out, size_t cap, int *event);
 void attach_drop(struct attach *a, size_t i);
 void attach_close_all(struct attach *a);
+/* Bytes the primary client has not taken yet (0 without one). */
+size_t attach_primary_pending(const struct attach *a);
+/* Is the primary client still connected? */
+int attach_primary_connected(const struct attach *a);
+/* The primary client is this far behind: stop reading the container's output. */
+#define ATTACH_HIGH_WATER (1u << 20)
 
 /* ---- health probes (health.c): see protocol.h section 6 */
 #define HEALTH_OUTPUT_MAX 4096

@@ -27,14 +27,17 @@ export async function runAttached(engine: Engine, record: ContainerRecord, optio
   // Without a tty, ctrl-c reaches us, not the container: pass it on, as docker's sig-proxy does.
   const forward = (signal: NodeJS.Signals) => void engine.kill(running.id, signal).catch(() => undefined);
   if (!tty) for (const signal of FORWARDED) process.on(signal, forward);
+  let detached = false;
   try {
-    await pump(socket, { stdin: options.stdin ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr, tty });
+    ({ detached } = await pump(socket, { stdin: options.stdin ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr, tty }));
   } finally {
     if (raw) process.stdin.setRawMode(false);
     if (options.stdin) process.stdin.pause();
     for (const signal of FORWARDED) process.off(signal, forward);
   }
-  if (!fs.existsSync(bundle.exit)) {
+  // Only our own ctrl-p ctrl-q is a detach; any other end of the stream (the container exited, the
+  // monitor went away) waits for the exit file: the code is always the container's, never 0 by default.
+  if (detached && !fs.existsSync(bundle.exit)) {
     const now = await engine.inspect(running.id).catch(() => undefined);
     if (now?.state.status === 'running') return 0; // detached with ctrl-p ctrl-q
   }

@@ -31,6 +31,14 @@ export async function connectAttach(socketPath: string, timeoutMs = 5000): Promi
   }
 }
 
+/** Writes to `out`, pausing `source` until `out` drains (so a slow reader slows the monitor, which slows the container). */
+function forward(source: Readable, out: Writable, data: Buffer): void {
+  if (!out.write(data) && !source.isPaused()) {
+    source.pause();
+    out.once('drain', () => source.resume());
+  }
+}
+
 /** Splits the framed stream into stdout and stderr. */
 export function demultiplex(socket: Readable, stdout: Writable, stderr: Writable): void {
   let buffer: Buffer = Buffer.alloc(0);
@@ -39,28 +47,63 @@ export function demultiplex(socket: Readable, stdout: Writable, stderr: Writable
     while (buffer.length >= 8) {
       const size = buffer.readUInt32BE(4);
       if (buffer.length < 8 + size) break;
-      (buffer[0] === STREAM_STDERR ? stderr : stdout).write(buffer.subarray(8, 8 + size));
+      forward(socket, buffer[0] === STREAM_STDERR ? stderr : stdout, buffer.subarray(8, 8 + size));
       buffer = buffer.subarray(8 + size);
     }
   });
 }
 
-/** Streams a connected socket to/from the given streams; resolves when the monitor closes it (exit or detach). */
-export function pump(socket: net.Socket, streams: AttachStreams): Promise<void> {
-  if (streams.tty) socket.on('data', (chunk: Buffer) => streams.stdout.write(chunk));
+export interface PumpResult {
+  /** we sent the detach keys (ctrl-p ctrl-q): the container goes on running */
+  readonly detached: boolean;
+}
+
+const DETACH_1 = 0x10;
+const DETACH_2 = 0x11;
+
+/** Resolves once everything written to `out` so far has been handed to the OS. */
+function flushed(out: Writable): Promise<void> {
+  if (!out.writableNeedDrain) return Promise.resolve();
+  return new Promise((resolve) => {
+    out.once('drain', () => resolve());
+    out.once('error', () => resolve());
+    out.once('close', () => resolve());
+  });
+}
+
+/**
+ * Streams a connected socket to/from the given streams; resolves when the
+ * monitor closes it (the container exited, or we detached) and what was read
+ * has been written out.  The end of the stream is not an exit code: the
+ * caller reads that from the exit file.
+ */
+export function pump(socket: net.Socket, streams: AttachStreams): Promise<PumpResult> {
+  if (streams.tty) socket.on('data', (chunk: Buffer) => forward(socket, streams.stdout, chunk));
   else demultiplex(socket, streams.stdout, streams.stderr);
+  let detached = false;
+  let sawFirst = false;
   if (streams.stdin) {
-    streams.stdin.on('data', (chunk: Buffer) => socket.writable && socket.write(chunk));
+    streams.stdin.on('data', (chunk: Buffer) => {
+      for (const byte of chunk) {
+        if (sawFirst && byte === DETACH_2) detached = true;
+        sawFirst = byte === DETACH_1; // as the monitor's filter: ctrl-p ctrl-p ctrl-q detaches too
+      }
+      if (socket.writable) socket.write(chunk);
+    });
     streams.stdin.once('end', () => socket.writable && socket.end());
   }
   // The socket is half-open (so our EOF on stdin can travel while output still
   // comes); the monitor's end of output is the end of the session.
   return new Promise((resolve) => {
-    socket.once('end', () => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
       socket.destroy();
-      resolve();
-    });
-    socket.once('close', () => resolve());
-    socket.once('error', () => resolve());
+      void Promise.all([flushed(streams.stdout), flushed(streams.stderr)]).then(() => resolve({ detached }));
+    };
+    socket.once('end', finish);
+    socket.once('close', finish);
+    socket.once('error', finish);
   });
 }

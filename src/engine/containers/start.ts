@@ -121,7 +121,8 @@ export async function startContainer(ctx: EngineContext, ref: string, options: S
         stdin: record.config.openStdin,
         stdinOnce: options.stdinOnce ?? false,
         cgroupProcs: cgroup?.procsFiles ?? [],
-        exitCommand: options.attach ? undefined : ctx.exitCommand(record.id),
+        // the monitor runs it only when no attached client is left to finish the container (killed, detached)
+        exitCommand: ctx.exitCommand(record.id),
         health: healthProbe(record.config.healthcheck),
         restart: record.hostConfig.restartPolicy,
         log: logLimits(record.hostConfig.logConfig),
