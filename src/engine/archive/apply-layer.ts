@@ -9,6 +9,7 @@ import { BerthError, explainSystemError, invalid } from '../errors.js';
 import { applyWhiteout, isWhiteoutEntry, type WhiteoutMode } from './apply-whiteout.js';
 import { applyMetadata } from './file-metadata.js';
 import { absPath, entryRelPath, ensureSafeDir } from './safe-path.js';
+import { GnuSparseToPax, realEntryName } from './sparse.js';
 import { xattrsFromPax } from './tar-pax.js';
 import { isOverlayPrivateXattr } from './xattrs.js';
 import { writeEntry, type EntryContent } from './write-entry.js';
@@ -37,7 +38,9 @@ function markWritten(written: Set<string>, rel: string): void {
   for (let p = rel; p !== '' && !written.has(p); p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '') written.add(p);
 }
 
-async function applyEntry(state: ApplyState, header: Header, content: EntryContent): Promise<void> {
+async function applyEntry(state: ApplyState, tarHeader: Header, content: EntryContent): Promise<void> {
+  // a GNU sparse file carries its real name in its PAX records (sparse.ts)
+  const header = { ...tarHeader, name: realEntryName(tarHeader) };
   const rel = entryRelPath(header.name);
   if (rel === '') return drain(content); // "./": the root's own metadata belongs to the parent
   if (isWhiteoutEntry(rel)) {
@@ -68,8 +71,10 @@ async function applyEntry(state: ApplyState, header: Header, content: EntryConte
 export async function applyLayer(root: string, tar: Readable, options: ApplyOptions): Promise<number> {
   const state: ApplyState = { root, mode: options.whiteouts, written: new Set(), directoryTimes: [], bytes: 0 };
   const extract = tarStream.extract();
+  const sparse = new GnuSparseToPax();
   tar.on('error', (error) => extract.destroy(error));
-  tar.pipe(extract);
+  sparse.on('error', (error) => extract.destroy(error));
+  tar.pipe(sparse).pipe(extract);
   try {
     for await (const entry of extract) {
       try {
@@ -80,7 +85,8 @@ export async function applyLayer(root: string, tar: Readable, options: ApplyOpti
       }
     }
   } finally {
-    tar.unpipe(extract);
+    tar.unpipe(sparse);
+    sparse.unpipe(extract);
     if (!tar.readableEnded) tar.destroy();
   }
   for (const [dir, mtime] of state.directoryTimes) fs.lutimesSync(dir, mtime, mtime);

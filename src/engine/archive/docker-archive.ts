@@ -19,7 +19,8 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
-import { invalid } from '../errors.js';
+import { BerthError, invalid } from '../errors.js';
+import { checkLayerTar, layerCheckSink } from './check-layer.js';
 import { DigestStream, digestHex, isDigest } from '../store/digest.js';
 import { parseManifest, type Image, type ImageStore } from '../store/images.js';
 import {
@@ -388,16 +389,22 @@ async function sniff(file: string): Promise<'gzip' | 'none'> {
   }
 }
 
-/** Checks that a layer unpacks to the config's diff_id; returns the uncompressed size. */
+/**
+ * Checks that a layer unpacks to the config's diff_id, and that the apply
+ * would accept every entry of it (check-layer.ts), before anything enters the
+ * store; returns the uncompressed size.
+ */
 async function checkDiffId(entry: Spooled, compression: 'gzip' | 'none', diffId: string, name: string): Promise<number> {
   if (compression === 'none') {
     if (entry.digest !== diffId) throw invalid(`layer ${name} has digest ${entry.digest}, but the image config's diff_id is ${diffId}`);
+    await checkLayerTar(fs.createReadStream(entry.file));
     return entry.size;
   }
   const hash = new DigestStream();
   try {
-    await pipeline(fs.createReadStream(entry.file), zlib.createGunzip(), hash, new Writable({ write: (_c, _e, cb) => cb() }));
+    await pipeline(fs.createReadStream(entry.file), zlib.createGunzip(), hash, layerCheckSink());
   } catch (error) {
+    if (error instanceof BerthError) throw error;
     throw invalid(`layer ${name} is not a valid gzip stream: ${(error as Error).message}`, error);
   }
   if (hash.digest !== diffId) throw invalid(`layer ${name} unpacks to ${hash.digest}, but the image config's diff_id is ${diffId}`);

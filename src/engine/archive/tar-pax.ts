@@ -9,6 +9,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 export const XATTR_PAX_PREFIX = 'SCHILY.xattr.';
+/** Where decodePax collects GNU sparse 0.0's repeated GNU.sparse.offset / GNU.sparse.numbytes ("o,n,o,n"; see sparse.ts). */
+export const SPARSE_00_MAP = 'berth.sparse.map-0.0';
 
 type PaxValue = string | Buffer;
 interface TarStreamHeaders {
@@ -45,6 +47,11 @@ function decodePax(buf: Buffer): Record<string, PaxValue> {
     if (equals === -1) return result;
     const key = record.subarray(0, equals).toString('utf8');
     const value = record.subarray(equals + 1);
+    if (key === 'GNU.sparse.offset' || key === 'GNU.sparse.numbytes') {
+      // GNU sparse 0.0 repeats these two keys, one pair per segment: keep them all, in order (sparse.ts)
+      const previous = result[SPARSE_00_MAP];
+      result[SPARSE_00_MAP] = previous === undefined ? value.toString('latin1') : `${String(previous)},${value.toString('latin1')}`;
+    }
     result[key] = key.startsWith(XATTR_PAX_PREFIX) ? Buffer.from(value) : value.toString('utf8');
     rest = rest.subarray(length);
   }

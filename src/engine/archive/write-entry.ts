@@ -8,6 +8,7 @@ import type { Header } from 'tar-stream';
 import { invalid } from '../errors.js';
 import { sys, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys.js';
 import { absPath, entryRelPath, ensureSafeDir, lstatOrNull } from './safe-path.js';
+import { sparseOf, writeSparse } from './sparse.js';
 
 const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW | fs.constants.O_EXCL;
 
@@ -27,8 +28,16 @@ function clearFor(file: string, entryIsDirectory: boolean): fs.Stats | null {
 /** An entry's body as tar-stream hands it over. */
 export type EntryContent = AsyncIterable<Buffer>;
 
-async function writeFileContent(file: string, mode: number, content: EntryContent): Promise<number> {
+async function writeFileContent(file: string, mode: number, content: EntryContent, header: Header): Promise<number> {
+  const sparse = sparseOf(header);
   const fd = fs.openSync(file, WRITE_FLAGS, mode & 0o777);
+  if (sparse) {
+    try {
+      return await writeSparse(fd, header, sparse, content);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
   const out = fs.createWriteStream(file, { fd, autoClose: true });
   let bytes = 0;
   await pipeline(async function* counted() {
@@ -74,8 +83,9 @@ export async function writeEntry(root: string, rel: string, header: Header, cont
     case 'contiguous-file':
     case undefined:
     case null: {
+      sparseOf(header); // an unknown sparse format is refused before anything is written
       clearFor(file, false);
-      return { kind: 'file', bytes: await writeFileContent(file, mode, content) };
+      return { kind: 'file', bytes: await writeFileContent(file, mode, content, header) };
     }
     case 'symlink': {
       clearFor(file, false);

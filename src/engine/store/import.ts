@@ -2,6 +2,7 @@
 // image.  The tar is read once: hashed for its diff_id, gzip-compressed and
 // hashed again on its way into the blob store.
 import type { Readable } from 'node:stream';
+import { LayerCheck } from '../archive/check-layer.js';
 import { applyConfigChanges } from './config-changes.js';
 import type { Image, ImageStore } from './images.js';
 import { putTarAsGzipLayer } from './layer-blob.js';
@@ -25,7 +26,8 @@ export async function importTarball(store: ImageStore, tarball: Readable, option
   // Check the changes before spending time on the data.
   const runConfig = applyConfigChanges({}, options.changes ?? []);
   const { body, stages } = await uncompressedTarStages(tarball);
-  const layer = await putTarAsGzipLayer(store.blobs, body, ...stages);
+  // the layer is checked as the apply would check it at the first run: a refused entry stores nothing
+  const layer = await putTarAsGzipLayer(store.blobs, body, ...stages, new LayerCheck());
   const created = options.created ?? new Date().toISOString();
   return store.createImage({
     config: {

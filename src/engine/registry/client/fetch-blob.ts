@@ -7,7 +7,8 @@ import { PassThrough, Readable, Transform, Writable, type TransformCallback } fr
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import zlib from 'node:zlib';
-import { invalid } from '../../errors.js';
+import { BerthError, invalid } from '../../errors.js';
+import { layerCheckSink } from '../../archive/check-layer.js';
 import type { BlobStore } from '../../store/blobs.js';
 import { DigestStream } from '../../store/digest.js';
 import { GZIP_LAYER_TYPES, MediaType, type Descriptor } from '../../store/oci.js';
@@ -56,9 +57,9 @@ export async function fetchLayer(
   const writer = blobs.writer();
   const blobDigest = new DigestStream();
   const diff = new DigestStream();
-  // The uncompressed side: gunzip -> hash -> nowhere.
+  // The uncompressed side: gunzip -> hash -> the layer check (the apply's refusals, at arrival).
   const side = gzip ? zlib.createGunzip() : new PassThrough();
-  const sink = new Writable({ write: (_chunk, _encoding, callback) => callback() });
+  const sink = layerCheckSink();
   let received = 0;
   let sideError: unknown;
   const tee = new Transform({
@@ -68,6 +69,8 @@ export async function fetchLayer(
         return callback(invalid(`blob ${layer.digest} is larger than the ${layer.size} bytes its manifest says`));
       }
       onBytes(received);
+      // A refused entry stops the download: the layer will not be stored whatever its digest.
+      if (sideError instanceof BerthError) return callback(sideError as Error);
       // A broken side (bad gzip) stops being fed; the blob's digest is checked first, below.
       if (sideError !== undefined || side.destroyed || side.write(chunk)) return callback(null, chunk);
       const resume = () => { side.off('drain', resume); side.off('close', resume); callback(null, chunk); };
@@ -88,6 +91,10 @@ export async function fetchLayer(
     writer.abort();
     side.destroy();
     throw error;
+  }
+  if (sideError instanceof BerthError) {
+    writer.abort();
+    throw sideError;
   }
   if (blobDigest.digest !== layer.digest) {
     writer.abort();

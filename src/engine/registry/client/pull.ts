@@ -2,7 +2,7 @@
 // then every layer the store lacks, each verified before it is committed; the
 // manifest goes into the store last, so a pull cut short (even by kill -9)
 // leaves verified blobs and no half image.
-import { invalid } from '../../errors.js';
+import { BerthError, invalid } from '../../errors.js';
 import type { Image, ImageStore } from '../../store/images.js';
 import { parseManifest } from '../../store/images.js';
 import { countGunzippedBytes } from '../../store/gzip-size.js';
@@ -60,6 +60,8 @@ export async function pullImage(store: ImageStore, target: RegistryTarget, refer
   const previous = store.find(localTag);
 
   // 2. The config: its diff_ids are what each layer must unpack to.
+  const stored = new Set<string>(); // blobs this pull adds: removed again if the image is refused
+  if (!store.blobs.has(manifest.config.digest)) stored.add(manifest.config.digest);
   const configBytes = await fetchSmallBlob(session, target, manifest.config, store.blobs, signal);
   rememberBlob(manifest.config.digest, session.baseUrl, target.repository);
   const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
@@ -89,9 +91,19 @@ export async function pullImage(store: ImageStore, target: RegistryTarget, refer
       if (!stop.signal.aborted) stop.abort(error);
       throw error;
     });
+    stored.add(layer.digest);
     sizes[i] = fetched.uncompressedSize;
     downloaded++;
     emit(layerEvent(layer, 'Download complete'));
+  }).catch(async (error: unknown) => {
+    // A refused image (a layer the apply would refuse, a digest that does not match) leaves nothing:
+    // the blobs this pull stored go again unless an image already uses them.  A pull cut short
+    // otherwise (network) keeps its verified layers, as Docker does, for the next try.
+    if (error instanceof BerthError && error.kind === 'invalid') {
+      const drop = () => { removeUnreferenced(store, stored); return Promise.resolve(); };
+      await (options.lock ? options.lock(drop) : drop());
+    }
+    throw error;
   });
   for (const [i, layer] of manifest.layers.entries()) {
     rememberBlob(layer.digest, session.baseUrl, target.repository);
@@ -114,6 +126,20 @@ export async function pullImage(store: ImageStore, target: RegistryTarget, refer
 
 function layerEvent(layer: Descriptor, status: 'Pulling fs layer' | 'Downloading' | 'Download complete' | 'Already exists', current?: number): ProgressEvent {
   return { type: 'layer', id: shortId(layer.digest), digest: layer.digest, status, ...(current !== undefined ? { current, total: layer.size } : {}) };
+}
+
+/** Deletes those of `blobs` that no image in the store refers to. */
+function removeUnreferenced(store: ImageStore, blobs: ReadonlySet<string>): void {
+  const used = new Set<string>();
+  for (const image of store.list()) {
+    used.add(image.manifestDigest);
+    try {
+      const manifest = store.manifest(image);
+      used.add(manifest.config.digest);
+      for (const layer of manifest.layers) used.add(layer.digest);
+    } catch { /* an image with a missing manifest blob refers to nothing we can read */ }
+  }
+  for (const blob of blobs) if (!used.has(blob)) store.blobs.delete(blob);
 }
 
 /** Uncompressed sizes of the layers the store already has, from its images' records. */
