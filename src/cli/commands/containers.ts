@@ -6,6 +6,7 @@ import { parseSignal } from '../../engine/containers/stop.js';
 import { humanDuration } from '../../engine/units.js';
 import { ago, formatTemplate, shortId, table, truncate } from '../output.js';
 import { runAttached } from '../attach-session.js';
+import { refuseTty } from './run.js';
 import { BerthError } from '../../engine/errors.js';
 import { formatPsPorts, portLines, portLookup } from '../../engine/network/port-format.js';
 import { exposedPorts } from '../../engine/network/port-spec.js';
@@ -84,6 +85,7 @@ export function registerContainerCommands(cli: Cli): void {
       if (flags.attach || flags.interactive) {
         if (names.length > 1) throw new BerthError('invalid', 'you cannot start and attach multiple containers at once');
         const record = await engine.inspect(names[0]!);
+        if (refuseTty(flags.interactive && record.config.openStdin, record.config.tty)) return;
         process.exitCode = await runAttached(engine, record, { start: true, stdin: flags.interactive ?? false });
         return;
       }
@@ -228,6 +230,7 @@ export function registerContainerCommands(cli: Cli): void {
     .argument('<command...>')
     .passThroughOptions()
     .action(async (name: string, command: string[], flags: { interactive?: boolean; tty?: boolean; user?: string; workdir?: string; env?: string[]; detach?: boolean }) => {
+      if (!flags.detach && refuseTty(flags.interactive, flags.tty)) return;
       const engine = await cli.engine();
       const { process: child } = await engine.exec(name, {
         args: command,

@@ -167,6 +167,19 @@ export function createOptions(image: string, command: string[], flags: RunFlags)
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
+/**
+ * Docker's CheckTty: a container tty fed from our stdin needs our stdin to be
+ * a terminal (a pipe or a file would feed a shell that never sees an end, and
+ * no terminal of ours to set raw).  Says so on stderr, exit code 1, and
+ * returns true; the caller then creates and starts nothing.
+ */
+export function refuseTty(attachStdin: boolean | undefined, tty: boolean | undefined): boolean {
+  if (!attachStdin || !tty || process.stdin.isTTY) return false;
+  process.stderr.write('the input device is not a TTY\n');
+  process.exitCode = 1;
+  return true;
+}
+
 export function registerRunCommands(cli: Cli): void {
   addCreateFlags(
     cli.program
@@ -174,6 +187,8 @@ export function registerRunCommands(cli: Cli): void {
       .description('Create and run a new container from an image')
       .option('-d, --detach', 'run the container in the background and print its ID'),
   ).action(async (image: string, command: string[], flags: RunFlags) => {
+    // -it on a pipe or a file: refused before anything is made, as Docker does.
+    if (!flags.detach && refuseTty(flags.interactive, flags.tty)) return;
     const engine = await cli.engine();
     const record = await engine.create(createOptions(image, command, flags), progress);
     if (flags.detach) {

@@ -8,7 +8,7 @@ import { buildOciSpec } from '../runtime/oci-spec.js';
 import { capabilityNumber } from '../runtime/oci-spec.js';
 import { resolveUser, defaultEnv } from '../runtime/user.js';
 import { bundleFiles, type ContainerRecord } from './record.js';
-import { expandEnv, mergeEnv } from './create.js';
+import { expandEnv, mergeEnv, validateBind } from './create.js';
 import { refresh } from './reconcile.js';
 import { findContainer } from './lookup.js';
 import { findExecutable } from './rootfs-path.js';
@@ -31,7 +31,7 @@ export async function execInContainer(ctx: EngineContext, ref: string, options: 
   const rootfs = await ctx.storage.mount(record.id);
   const user = resolveUser(rootfs, options.user ?? record.config.user);
   const env = defaultEnv(mergeEnv(record.config.env, expandEnv(options.env ?? [])), user, record.config.hostname);
-  const found = findExecutable(rootfs, options.args[0]!, env);
+  const found = findExecutable(rootfs, options.args[0]!, env, record.hostConfig.binds.map(validateBind));
   if (!('found' in found)) {
     const what = found.error === 'not-found' ? (options.args[0]!.includes('/') ? 'no such file or directory' : 'executable file not found in $PATH') : 'permission denied';
     throw new BerthError(found.error === 'not-found' ? 'command-not-found' : 'cannot-invoke', `exec: "${options.args[0]}": ${what}`);

@@ -171,15 +171,80 @@ export function openInRoot(rootfs: string, inside: string, options: { followFina
   }
 }
 
+/** A bind mount as the container sees it: `source` (a host path) appears at `destination`. */
+export interface BindView {
+  readonly source: string;
+  readonly destination: string;
+}
+
+/**
+ * Host path of `inside` in the container's mount namespace: the rootfs with
+ * the binds mounted over it, later binds over earlier ones (as the runtime
+ * mounts them, each destination resolved in the tree made so far).  Every
+ * component is looked up in whichever tree holds it (the bind source under a
+ * bind destination, else the rootfs) without following host symlinks: a link
+ * is read and resolved again as a container path (absolute ones from the
+ * container's root, ".." within the container's tree), so no link in an image
+ * or in a bind source leads out to the host.  Without binds it is resolveInRoot.
+ */
+export function resolveInContainer(root: string, binds: readonly BindView[], inside: string): string {
+  const mounts: Array<{ at: string[]; source: string }> = [];
+  for (const bind of binds) mounts.push({ at: walk(root, mounts, bind.destination), source: path.resolve(bind.source) });
+  return hostOf(root, mounts, walk(root, mounts, inside));
+}
+
+/** The host path of a resolved container path: under the innermost (last) mount whose destination holds it. */
+function hostOf(root: string, mounts: ReadonlyArray<{ at: string[]; source: string }>, parts: readonly string[]): string {
+  let best: { at: string[]; source: string } | undefined;
+  for (const m of mounts) {
+    if (m.at.length <= parts.length && m.at.every((p, i) => parts[i] === p) && (!best || m.at.length >= best.at.length)) best = m;
+  }
+  return best ? path.join(best.source, ...parts.slice(best.at.length)) : path.join(root, ...parts);
+}
+
+/** Resolves `inside` to container path components, every symlink followed as the kernel would in the container. */
+function walk(root: string, mounts: ReadonlyArray<{ at: string[]; source: string }>, inside: string): string[] {
+  const parts = splitPath(inside);
+  const resolved: string[] = [];
+  let links = 0;
+  while (parts.length) {
+    const part = parts.shift()!;
+    if (part === '..') {
+      resolved.pop();
+      continue;
+    }
+    const candidate = hostOf(root, mounts, [...resolved, part]);
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.lstatSync(candidate);
+    } catch {
+      stat = undefined;
+    }
+    if (stat?.isSymbolicLink()) {
+      if (++links > MAX_LINKS) throw invalid(`too many levels of symbolic links in ${inside}`);
+      const target = fs.readlinkSync(candidate);
+      if (target.startsWith('/')) resolved.length = 0;
+      parts.unshift(...splitPath(target));
+      continue;
+    }
+    resolved.push(part);
+  }
+  return resolved;
+}
+
 export type Lookup = { found: string } | { error: 'not-found' | 'not-executable' | 'is-directory' };
 
-/** Finds the command the container would exec, as execvp would with the container's PATH. */
-export function findExecutable(root: string, command: string, env: readonly string[]): Lookup {
+/**
+ * Finds the command the container would exec, as execvp would with the
+ * container's PATH, in the container's view: `binds` mounted over the rootfs
+ * (a command or PATH entry under a volume is found in the volume).
+ */
+export function findExecutable(root: string, command: string, env: readonly string[], binds: readonly BindView[] = []): Lookup {
   const check = (inside: string): Lookup => {
-    const host = resolveInRoot(root, inside);
     let stat: fs.Stats;
     try {
-      stat = fs.statSync(host);
+      // Resolved through every link already: lstat, so nothing on the host is followed.
+      stat = fs.lstatSync(resolveInContainer(root, binds, inside));
     } catch {
       return { error: 'not-found' };
     }

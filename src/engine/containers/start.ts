@@ -12,6 +12,7 @@ import { bundleFiles, writeRecord, type ContainerRecord } from './record.js';
 import { findExecutable } from './rootfs-path.js';
 import { validateBind } from './create.js';
 import { refresh } from './reconcile.js';
+import { removeContainer } from './remove.js';
 import { findContainer } from './lookup.js';
 import { attachNetwork, detachNetwork, type Attached, type NetworkRequest } from '../network/container-network.js';
 import { exposedPorts } from '../network/port-spec.js';
@@ -69,7 +70,8 @@ function limitsOf(record: ContainerRecord) {
 
 /** The command a container runs must exist in its rootfs: say so the way Docker does, with 127/126. */
 function checkCommand(rootfs: string, record: ContainerRecord, env: readonly string[]): void {
-  const found = findExecutable(rootfs, record.path, env);
+  // Looked up as runc does, in the container's mount namespace: through the volumes (-v /dir:/t ... /t/prog).
+  const found = findExecutable(rootfs, record.path, env, record.hostConfig.binds.map(validateBind));
   if ('found' in found) return;
   const prefix = 'failed to create task for container: exec';
   if (found.error === 'not-found') {
@@ -151,7 +153,10 @@ export async function startContainer(ctx: EngineContext, ref: string, options: S
       if (cgroup) await removeCgroup(cgroup).catch(() => undefined);
       await ctx.storage.unmount(record.id).catch(() => undefined);
       const exitCode = error instanceof BerthError && error.exitCode !== 125 ? error.exitCode : record.state.exitCode;
-      writeRecord(ctx.paths.containers, { ...record, state: { ...record.state, exitCode, error: (error as Error).message } });
+      const failed = { ...record, state: { ...record.state, exitCode, error: (error as Error).message } };
+      writeRecord(ctx.paths.containers, failed);
+      // --rm: a container that could not start is removed, as Docker's daemon does; the error (and its code) stands.
+      if (record.hostConfig.autoRemove) await removeContainer(ctx, failed, { force: true, onWarning: () => undefined }).catch(() => undefined);
       throw error;
     }
   });
