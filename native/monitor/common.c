@@ -69,10 +69,12 @@ int atomic_write(const char *path, const char *data, size_t len, berth_error *er
     return berth_fail(err, ENAMETOOLONG, "open `%s`", path);
   cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return berth_fail(err, errno, "open `%s`", tmp);
-  if (write_all(fd, data, len) < 0) return berth_fail(err, errno, "write `%s`", tmp);
-  if (fsync(fd) < 0) return berth_fail(err, errno, "fsync `%s`", tmp);
-  if (rename(tmp, path) < 0) return berth_fail(err, errno, "rename `%s`", path);
-  return 0;
+  /* a failed write (ENOSPC) leaves the old file and no half-written temp file */
+  const char *what = write_all(fd, data, len) < 0 ? "write" : fsync(fd) < 0 ? "fsync" : rename(tmp, path) < 0 ? "rename" : NULL;
+  if (!what) return 0;
+  int e = errno;
+  unlink(tmp);
+  return berth_fail(err, e, "%s `%s`", what, !strcmp(what, "rename") ? path : tmp);
 }
 
 void rfc3339_now(char *buf, size_t len) {

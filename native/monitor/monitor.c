@@ -52,7 +52,11 @@ struct monitor {
   long run_started_ms;   /* monotonic, for the backoff reset */
   long backoff_ms;
   char started_at[40], finished_at[40];
+  int exit_reserve_fd;   /* <exit>.reserve: blocks kept for the exit file on a full disk */
 };
+
+/* The most an exit file holds (write_exit_file). */
+#define EXIT_TEXT_MAX (7 * BERTH_ERRMSG)
 
 /* fd 3 until the ready line is written; the number is reused after that. */
 static int ready_fd_open = 1;
@@ -156,8 +160,37 @@ static int write_pidfile(struct monitor *m, berth_error *err) {
   return atomic_write(m->spec.pidfile, text, (size_t)n, err);
 }
 
+static void reserve_name(const struct monitor *m, char *out, size_t len) {
+  snprintf(out, len, "%s.reserve", m->spec.exit);
+}
+
+/* Takes the exit file's blocks now, while there is room: on a full disk it is written into them. */
+static int reserve_exit_file(struct monitor *m, berth_error *err) {
+  if (!m->spec.exit) return 0;
+  char path[4096];
+  reserve_name(m, path, sizeof path);
+  int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return berth_fail(err, errno, "open `%s`", path);
+  int r = posix_fallocate(fd, 0, EXIT_TEXT_MAX);
+  if (r == EOPNOTSUPP || r == EINVAL) { /* no fallocate here: zeros take the blocks */
+    static const char zeros[4096];
+    r = 0;
+    for (off_t off = 0; off < EXIT_TEXT_MAX && !r; off += sizeof zeros)
+      if (pwrite(fd, zeros, sizeof zeros, off) != (ssize_t)sizeof zeros) r = errno ? errno : EIO;
+    if (!r && fsync(fd) < 0) r = errno;
+  }
+  if (r) {
+    close(fd);
+    unlink(path);
+    return berth_fail(err, r, "write `%s`", path);
+  }
+  m->exit_reserve_fd = fd;
+  return 0;
+}
+
 static int setup(struct monitor *m, const char *dir, berth_error *err) {
   if (spec_read(dir, &m->spec, err) < 0) return -1;
+  if (reserve_exit_file(m, err) < 0) return -1;
   /* Once per monitor: every run, health probe and berth-exec uses this program. */
   if (seccomp_prepare(&m->spec, &m->spec.seccomp, err) < 0) return -1;
   m->attach.tty = m->spec.tty;
@@ -469,11 +502,23 @@ static int write_exit_file(struct monitor *m, berth_error *err) {
   if (!m->spec.exit) return 0;
   int code, sig;
   exit_status(m->status, &code, &sig);
-  char now[40], error[6 * BERTH_ERRMSG + 1], text[7 * BERTH_ERRMSG];
+  char now[40], error[6 * BERTH_ERRMSG + 1], text[EXIT_TEXT_MAX];
   rfc3339_now(now, sizeof now);
   json_escape(m->exec_error, strlen(m->exec_error), error);
   int n = snprintf(text, sizeof text, "{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\",\"error\":\"%s\"}\n", code, sig, now, error);
-  return atomic_write(m->spec.exit, text, (size_t)n, err);
+  if (n < 0 || n >= (int)sizeof text) n = (int)strlen(text);
+  char reserve[4096];
+  reserve_name(m, reserve, sizeof reserve);
+  int r = atomic_write(m->spec.exit, text, (size_t)n, err);
+  if (r < 0 && m->exit_reserve_fd >= 0) {
+    /* no room for a new file (ENOSPC): the reserved blocks take the text, then the same rename */
+    int fd = m->exit_reserve_fd;
+    if (pwrite(fd, text, (size_t)n, 0) == n && ftruncate(fd, n) == 0 && fsync(fd) == 0 && rename(reserve, m->spec.exit) == 0) r = 0;
+  }
+  if (m->exit_reserve_fd >= 0) close(m->exit_reserve_fd);
+  m->exit_reserve_fd = -1;
+  unlink(reserve);
+  return r;
 }
 
 /* Runs exit_cmd in its own session, stdio on /dev/null, not our child once started. */
@@ -511,12 +556,17 @@ static void fail_setup(struct monitor *m, const berth_error *err) {
     waitpid(m->child, NULL, 0);
   }
   if (m->spec.socket && m->attach.listen_fd >= 0) unlink(m->spec.socket);
+  if (m->exit_reserve_fd >= 0) {
+    char reserve[4096];
+    reserve_name(m, reserve, sizeof reserve);
+    unlink(reserve);
+  }
   ready_line("error %s", err->msg);
   exit(1);
 }
 
 int main(int argc, char **argv) {
-  struct monitor m = { .sync_fd = -1, .sig_fd = -1, .log_fd = -1, .attach = { .listen_fd = -1 } };
+  struct monitor m = { .sync_fd = -1, .sig_fd = -1, .log_fd = -1, .attach = { .listen_fd = -1 }, .exit_reserve_fd = -1 };
   berth_error err, seal_err;
   /* before anything else: run from a sealed memfd copy (sealed.c), and stay
    * non-dumpable, as the init child and health probes that enter the container

@@ -1,29 +1,65 @@
 // Writes that never leave a half-written file: write a temp file beside the
 // target, fsync it, rename it over.  A crash leaves the old file or the new
-// one, never a mix.
+// one, never a mix; a failed write (ENOSPC) removes its temp file and leaves
+// the old one.
+//
+// On a full state root, commands that only read or remove must still work
+// (issue 12 row 3): inside bestEffortWrites() a write that fails for want of
+// space is skipped with a warning instead of failing the command.  The writes
+// made there (reconcile's bookkeeping, rm's exit record) are redone by the
+// next command, once space is freed.
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { AsyncLocalStorage } from 'node:async_hooks';
 
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
-  const fd = fs.openSync(tmp, 'w', 0o644);
-  try {
-    fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+const bestEffort = new AsyncLocalStorage<true>();
+const warned = new Set<string>();
+
+/** Is this the error of a full disk (or quota)? */
+export function isNoSpace(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+/** Runs fn with writes that fail for want of space skipped (a warning on stderr) rather than thrown. */
+export function bestEffortWrites<T>(fn: () => Promise<T>): Promise<T> {
+  if (bestEffort.getStore()) return fn();
+  return bestEffort.run(true, fn);
+}
+
+function skipped(file: string, error: unknown): boolean {
+  if (!bestEffort.getStore() || !isNoSpace(error)) return false;
+  const dir = path.dirname(file);
+  if (!warned.has(dir)) {
+    warned.add(dir);
+    process.stderr.write(`WARNING: no space left on device: not writing ${file} (free space in ${dir}); carrying on\n`);
   }
+  return true;
+}
+
+/** Writes atomically; returns false when the write was skipped on a full disk (inside bestEffortWrites). */
+export function writeFileAtomic(file: string, data: string | Uint8Array): boolean {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
   try {
+    const fd = fs.openSync(tmp, 'w', 0o644);
+    try {
+      fs.writeFileSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(tmp, file);
+    return true;
   } catch (error) {
     fs.rmSync(tmp, { force: true });
+    if (skipped(file, error)) return false;
     throw error;
   }
 }
 
-export function writeJsonAtomic(file: string, value: unknown): void {
-  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+export function writeJsonAtomic(file: string, value: unknown): boolean {
+  return writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }
 
 /** Reads a JSON file, or returns `fallback` when it does not exist. */

@@ -7,7 +7,7 @@
 // reads what it keeps up to date: the current pid and restarts (a restart
 // policy runs the process again) and the health file.
 import fs from 'node:fs';
-import { readJson } from '../fs-atomic.js';
+import { bestEffortWrites, readJson } from '../fs-atomic.js';
 import type { EngineContext } from '../context.js';
 import type { ExitRecord } from '../runtime/protocol.js';
 import { readCgroup, removeCgroup, cgroupFor, listCgroups } from '../runtime/cgroups.js';
@@ -28,12 +28,25 @@ export function monitorAlive(pid: number, dir: string): boolean {
 }
 
 export function readExit(file: string): ExitRecord | undefined {
-  return readJson<ExitRecord | undefined>(file, undefined);
+  try {
+    return readJson<ExitRecord | undefined>(file, undefined);
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined; // not ours: the monitor only renames complete files here
+    throw error;
+  }
 }
 
-/** Must be called holding the lock. Returns the record as it now stands. */
+/**
+ * Must be called holding the lock. Returns the record as it now stands.  Its
+ * writes are bookkeeping: on a full disk they are skipped (and redone by the
+ * next command), so that ps, logs and rm still work there.
+ */
 export async function refresh(ctx: EngineContext, record: ContainerRecord): Promise<ContainerRecord> {
   if (record.state.status !== 'running') return record;
+  return bestEffortWrites(() => refreshRunning(ctx, record));
+}
+
+async function refreshRunning(ctx: EngineContext, record: ContainerRecord): Promise<ContainerRecord> {
   const bundle = bundleFiles(ctx.paths.containers, record.id);
   let exit = readExit(bundle.exit);
   if (!exit) {
@@ -115,6 +128,10 @@ const STRAY = { busyTimeoutMs: 200, killTimeoutMs: 500 };
 
 /** Repairs what a crash can leave: dirs without records, finished containers not yet cleaned, stray cgroups, work files. Holding the lock. */
 export async function reconcileAll(ctx: EngineContext): Promise<void> {
+  return bestEffortWrites(() => reconcileEverything(ctx));
+}
+
+async function reconcileEverything(ctx: EngineContext): Promise<void> {
   sweepTmp(ctx.paths.tmp);
   pruneExitRecords(ctx.paths.exits);
   for (const id of orphanDirs(ctx.paths.containers)) {

@@ -9,7 +9,7 @@ import { removeCgroup, cgroupFor } from '../runtime/cgroups.js';
 import { bundleFiles, deleteRecord, type ContainerRecord } from './record.js';
 import { refresh } from './reconcile.js';
 import path from 'node:path';
-import { writeJsonAtomic } from '../fs-atomic.js';
+import { bestEffortWrites, writeJsonAtomic } from '../fs-atomic.js';
 import { killAndWait } from './stop.js';
 
 export interface RemoveOptions {
@@ -23,7 +23,8 @@ export interface RemoveOptions {
 const warnStderr = (message: string) => { process.stderr.write(`WARNING: ${message}\n`); };
 
 export async function removeContainer(ctx: EngineContext, record: ContainerRecord, options: RemoveOptions = {}): Promise<void> {
-  await ctx.lock.with(async () => {
+  // Removing needs no room: on a full disk the writes on the way (exit record, bookkeeping) are skipped.
+  await ctx.lock.with(() => bestEffortWrites(async () => {
     let current = await refresh(ctx, record);
     if (!fs.existsSync(bundleFiles(ctx.paths.containers, current.id).dir)) return; // --rm already did it
     if (current.state.status === 'running') {
@@ -46,5 +47,5 @@ export async function removeContainer(ctx: EngineContext, record: ContainerRecor
     const bundle = bundleFiles(ctx.paths.containers, current.id);
     fs.rmSync(bundle.socket, { force: true });
     fs.rmSync(bundle.dir, { recursive: true, force: true });
-  });
+  }));
 }
