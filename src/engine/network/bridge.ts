@@ -6,7 +6,8 @@
 // rules are never touched.
 import fs from 'node:fs';
 import { ip, ipBatch, iptablesRestore, iptablesSave, readSysctl, writeSysctl } from './commands.js';
-import { addressAt, chooseSubnet, hostRoutes, parseCidr } from './cidr.js';
+import { addressAt, addressPools, chooseSubnet, hostRoutes, parseCidr, poolSubnets } from './cidr.js';
+import { forgetSubnet, heldSubnets, recordSubnet, withSubnetLock } from './subnet-registry.js';
 import { macFor, type NetworkNames } from './names.js';
 import { deleteNetworkState, loadNetworkState, saveNetworkState, type NetworkState } from './state.js';
 
@@ -111,12 +112,20 @@ export async function ensureBridge(root: string, names: NetworkNames): Promise<N
     }
     return state;
   }
+  // One berth process at a time on this machine chooses a subnet and makes its bridge, so two
+  // engines starting at once (parallel tests, a second state root) never take the same one.
+  return withSubnetLock(() => makeBridge(root, names));
+}
+
+async function makeBridge(root: string, names: NetworkNames): Promise<NetworkState> {
+  let state = loadNetworkState(root, names.bridge);
   if (!state) {
     const routes = await hostRoutes([names.bridge]);
-    const subnet = chooseSubnet(routes, undefined, process.env.BERTH_SUBNET || undefined);
+    const subnet = chooseSubnet(routes, poolSubnets(addressPools()), process.env.BERTH_SUBNET || undefined, heldSubnets(names.bridge));
     const cidr = parseCidr(subnet);
     state = { subnet, gateway: addressAt(subnet, 1), prefixLength: cidr.prefix, addresses: {}, changedSysctls: {} };
   }
+  recordSubnet(root, names.bridge, state.subnet);
   state.ready = false;
   // Record the sysctl before changing it, so teardown can put it back.
   const forward = await readSysctl('net.ipv4.ip_forward');
@@ -169,5 +178,6 @@ export async function teardownBridgeIfUnused(root: string, names: NetworkNames):
   if (bridgeExists(names.bridge)) await ip('link', 'del', names.bridge);
   for (const [key, value] of Object.entries(state?.changedSysctls ?? {})) await writeSysctl(key, value);
   deleteNetworkState(root, names.bridge);
+  forgetSubnet(names.bridge);
   return true;
 }

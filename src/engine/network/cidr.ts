@@ -100,7 +100,94 @@ export function addressAt(cidr: string | Cidr, n: number): string {
   return intToIp(c.prefix >= 31 ? c.network + n - 1 : c.network + n);
 }
 
-export const DEFAULT_SUBNETS = ['10.88.0.0/16', '172.30.0.0/16', '192.168.217.0/24'] as const;
+/**
+ * Where bridge subnets come from, as Docker's `default-address-pools`: each
+ * pool's `base` cut into subnets of prefix length `size`, tried in order.
+ */
+export interface AddressPool {
+  readonly base: string;
+  readonly size: number;
+}
+
+/**
+ * berth's own 10.88.0.0/16 first (the README's, and what a lone berth has
+ * always had), then Docker's defaults: 172.17-31.0.0/16 as /16s and
+ * 192.168.0.0/16 as /20s — 32 subnets in all.
+ */
+export const DEFAULT_ADDRESS_POOLS: readonly AddressPool[] = [
+  { base: '10.88.0.0/16', size: 16 },
+  ...Array.from({ length: 15 }, (_, i) => ({ base: `172.${17 + i}.0.0/16`, size: 16 })),
+  { base: '192.168.0.0/16', size: 20 },
+];
+
+/** At most this many subnets per pool (a /8 cut into /24s is 65536): a bound on the search, not a practical limit. */
+const MAX_POOL_SUBNETS = 65536;
+
+/**
+ * BERTH_ADDRESS_POOLS: Docker's daemon.json syntax as JSON
+ * (`[{"base":"172.80.0.0/16","size":24}]`), or dockerd's flag syntax, pools
+ * separated by `;` or spaces (`base=172.80.0.0/16,size=24;base=10.10.0.0/16,size=24`).
+ */
+export function parseAddressPools(text: string): AddressPool[] {
+  const source = 'BERTH_ADDRESS_POOLS';
+  const trimmed = text.trim();
+  let raw: unknown[];
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch (error) {
+      throw invalid(`invalid ${source}: not valid JSON (${(error as Error).message}); write [{"base":"172.80.0.0/16","size":24}] or base=172.80.0.0/16,size=24`);
+    }
+    raw = Array.isArray(parsed) ? parsed : [parsed];
+  } else {
+    raw = trimmed.split(/[;\s]+/).filter(Boolean).map((pool) => {
+      const fields: Record<string, string> = {};
+      for (const pair of pool.split(',')) {
+        const [key, ...rest] = pair.split('=');
+        if (!key || rest.length === 0) throw invalid(`invalid ${source} pool "${pool}": write base=CIDR,size=PREFIX, e.g. base=172.80.0.0/16,size=24`);
+        fields[key.trim()] = rest.join('=').trim();
+      }
+      return { ...fields, size: fields.size === undefined ? undefined : /^\d+$/.test(fields.size) ? Number(fields.size) : fields.size };
+    });
+  }
+  if (raw.length === 0) throw invalid(`invalid ${source}: no pool given; write base=172.80.0.0/16,size=24`);
+  return raw.map((entry) => {
+    const pool = entry as Record<string, unknown>;
+    const known = Object.keys(pool ?? {}).filter((k) => k !== 'base' && k !== 'size');
+    if (!pool || typeof pool !== 'object' || known.length) throw invalid(`invalid ${source} pool ${JSON.stringify(entry)}: only "base" and "size" are known`);
+    if (typeof pool.base !== 'string') throw invalid(`invalid ${source} pool ${JSON.stringify(entry)}: "base" must be a subnet, e.g. 172.80.0.0/16`);
+    const base = parseCidr(pool.base);
+    const size = pool.size === undefined ? base.prefix : pool.size;
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < base.prefix || size > 30) {
+      throw invalid(`invalid ${source} pool ${JSON.stringify(entry)}: "size" must be a prefix length from ${base.prefix} (the base's) to 30`);
+    }
+    if (2 ** (size - base.prefix) > MAX_POOL_SUBNETS) throw invalid(`invalid ${source} pool ${JSON.stringify(entry)}: more than ${MAX_POOL_SUBNETS} subnets; use a larger "size" or a smaller base`);
+    return { base: base.text, size };
+  });
+}
+
+/** The pools in effect: BERTH_ADDRESS_POOLS when set, else the defaults. */
+export function addressPools(env: NodeJS.ProcessEnv = process.env): readonly AddressPool[] {
+  const text = env.BERTH_ADDRESS_POOLS;
+  return text && text.trim() ? parseAddressPools(text) : DEFAULT_ADDRESS_POOLS;
+}
+
+/** Every subnet of the pools, in order (lazily: a pool may hold thousands). */
+export function* poolSubnets(pools: readonly AddressPool[]): Generator<string> {
+  for (const pool of pools) {
+    const base = parseCidr(pool.base);
+    const step = 2 ** (32 - pool.size);
+    for (let n = 0; n < 2 ** (pool.size - base.prefix); n++) yield `${intToIp(base.network + n * step)}/${pool.size}`;
+  }
+}
+
+/** A subnet another berth bridge on this machine holds (see subnet-registry.ts), and how to say so. */
+export interface HeldSubnet {
+  readonly subnet: string;
+  /** e.g. "berth bridge bt1a2b3c (state root /tmp/berth-test-1a2b3c)" */
+  readonly by: string;
+}
 
 interface Route { readonly cidr: Cidr; readonly text: string; readonly where: string }
 
@@ -125,31 +212,53 @@ function parseRoutes(hostRoutes: readonly string[]): Route[] {
 
 const describeRoute = (r: Route) => (r.where ? `${r.text} (${r.where})` : r.text);
 
-function listWords(words: readonly string[]): string {
-  return words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
-}
+/** "10.88.0.0/16" or "172.17.0.0/16 … 172.31.0.0/16 (15 subnets)" */
+const describeRun = (run: readonly string[]) => (run.length === 1 ? run[0]! : run.length === 2 ? `${run[0]} and ${run[1]}` : `${run[0]} … ${run[run.length - 1]} (${run.length} subnets)`);
 
 /**
  * The subnet for berth's bridge: `requested` (from BERTH_SUBNET) when given,
- * else the first candidate that overlaps no host route. Default routes are
- * ignored: 0.0.0.0/0 overlaps everything.
+ * else the first candidate (the address pools' subnets) that overlaps no host
+ * route and no subnet another berth bridge holds (`held`). Default routes are
+ * ignored: 0.0.0.0/0 overlaps everything.  None free: a conflict that names
+ * what holds each candidate and what to set.
  */
-export function chooseSubnet(hostRoutes: readonly string[], candidates: readonly string[] = DEFAULT_SUBNETS, requested?: string): string {
+export function chooseSubnet(
+  hostRoutes: readonly string[],
+  candidates: Iterable<string> = poolSubnets(DEFAULT_ADDRESS_POOLS),
+  requested?: string,
+  held: readonly HeldSubnet[] = [],
+): string {
   const routes = parseRoutes(hostRoutes);
+  const holderOf = (subnet: Cidr): string | undefined => {
+    const bridge = held.find((h) => overlaps(subnet, h.subnet));
+    if (bridge) return bridge.by;
+    const route = routes.find((r) => overlaps(subnet, r.cidr));
+    return route ? `the host route ${describeRoute(route)}` : undefined;
+  };
   if (requested !== undefined && requested !== '') {
     const subnet = parseCidr(requested);
+    const bridge = held.find((h) => overlaps(subnet, h.subnet));
+    if (bridge) throw conflict(`subnet ${subnet.text} (BERTH_SUBNET) overlaps ${bridge.subnet}, held by ${bridge.by}: choose another with BERTH_SUBNET`);
     const clash = routes.find((r) => overlaps(subnet, r.cidr));
     if (clash) throw conflict(`subnet ${subnet.text} clashes with the host route ${describeRoute(clash)}: choose another with BERTH_SUBNET`);
     return subnet.text;
   }
+  // Consecutive candidates held by the same thing, for the message.
+  const runs: Array<{ by: string; subnets: string[] }> = [];
   for (const candidate of candidates) {
     const subnet = parseCidr(candidate);
-    if (!routes.some((r) => overlaps(subnet, r.cidr))) return subnet.text;
+    const by = holderOf(subnet);
+    if (by === undefined) return subnet.text;
+    const last = runs[runs.length - 1];
+    if (last && last.by === by) last.subnets.push(subnet.text);
+    else runs.push({ by, subnets: [subnet.text] });
   }
-  const clashing = routes.filter((r) => candidates.some((c) => overlaps(c, r.cidr)));
+  if (runs.length === 0) throw invalid('no candidate subnet for berth\'s bridge: the address pools are empty (BERTH_ADDRESS_POOLS)');
+  const shown = runs.slice(0, 12).map((r) => `${describeRun(r.subnets)} by ${r.by}`);
+  if (runs.length > 12) shown.push(`${runs.length - 12} more`);
   throw conflict(
-    `no free subnet for berth's bridge: ${listWords([...candidates])} all clash with host routes `
-      + `(${clashing.map(describeRoute).join(', ')}): choose one with BERTH_SUBNET`,
+    `no free subnet for berth's bridge: every candidate of the address pools is taken: ${shown.join('; ')}. `
+      + 'Set BERTH_ADDRESS_POOLS to pools with room (e.g. BERTH_ADDRESS_POOLS=base=10.200.0.0/16,size=24), or BERTH_SUBNET to one free subnet',
   );
 }
 

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BerthError } from '../../../src/engine/errors.js';
 import {
-  addressAt, chooseSubnet, contains, hostCount, hostRoutes, intToIp, ipToInt, overlaps, parseCidr,
+  addressAt, addressPools, chooseSubnet, contains, DEFAULT_ADDRESS_POOLS, hostCount, hostRoutes, intToIp, ipToInt, overlaps, parseAddressPools, parseCidr, poolSubnets,
 } from '../../../src/engine/network/cidr.js';
 
 const test = suite('network/cidr');
@@ -107,19 +107,52 @@ test('hostCount and addressAt: 1 is the gateway, the last is before broadcast', 
 test('chooseSubnet: the first default candidate no host route overlaps; default routes ignored', () => {
   assert.is(chooseSubnet([]), '10.88.0.0/16');
   assert.is(chooseSubnet(['default dev eth0', '0.0.0.0/0 dev tun0', '192.0.2.0/24 dev eth0']), '10.88.0.0/16');
-  assert.is(chooseSubnet(['10.0.0.0/8 dev eth1']), '172.30.0.0/16');
-  assert.is(chooseSubnet(['10.88.5.0/24 dev wg0', '172.16.0.0/12 dev eth2']), '192.168.217.0/24');
-  assert.is(chooseSubnet(['10.88.0.1 dev tun0']), '172.30.0.0/16', 'a bare address is a /32 route');
+  assert.is(chooseSubnet(['10.0.0.0/8 dev eth1']), '172.17.0.0/16');
+  assert.is(chooseSubnet(['10.88.5.0/24 dev wg0', '172.16.0.0/12 dev eth2']), '192.168.0.0/20');
+  assert.is(chooseSubnet(['10.88.5.0/24 dev wg0', '172.16.0.0/12 dev eth2', '192.168.0.0/19 dev eth3']), '192.168.32.0/20');
+  assert.is(chooseSubnet(['10.88.0.1 dev tun0']), '172.17.0.0/16', 'a bare address is a /32 route');
+  assert.is(chooseSubnet(['10.88.0.0/16 dev docker1', '172.17.0.0/16 dev docker0']), '172.18.0.0/16');
   assert.is(chooseSubnet(['10.89.0.0/16 dev eth1', 'garbage', '', 'fe80::/64 dev eth0']), '10.88.0.0/16');
   assert.is(chooseSubnet(['10.0.0.0/8 dev eth1'], ['10.1.0.0/16', '10.250.0.0/16', '100.64.0.0/16']), '100.64.0.0/16');
 });
 
-test('chooseSubnet: none free → a conflict naming the candidates and the routes', () => {
+test('chooseSubnet: none free → a conflict naming what holds each candidate, and what to set', () => {
   const routes = ['default dev eth0', '10.0.0.0/8 dev eth1', '172.16.0.0/12 dev eth2', '192.168.0.0/16 dev eth3', '203.0.113.0/24 dev eth4'];
   throwsKind(() => chooseSubnet(routes), 'conflict', new RegExp(
-    '^no free subnet for berth\'s bridge: 10\\.88\\.0\\.0/16, 172\\.30\\.0\\.0/16 and 192\\.168\\.217\\.0/24 all clash with host routes '
-      + '\\(10\\.0\\.0\\.0/8 \\(dev eth1\\), 172\\.16\\.0\\.0/12 \\(dev eth2\\), 192\\.168\\.0\\.0/16 \\(dev eth3\\)\\): choose one with BERTH_SUBNET$',
+    '^no free subnet for berth\'s bridge: every candidate of the address pools is taken: '
+      + '10\\.88\\.0\\.0/16 by the host route 10\\.0\\.0\\.0/8 \\(dev eth1\\); '
+      + '172\\.17\\.0\\.0/16 … 172\\.31\\.0\\.0/16 \\(15 subnets\\) by the host route 172\\.16\\.0\\.0/12 \\(dev eth2\\); '
+      + '192\\.168\\.0\\.0/20 … 192\\.168\\.240\\.0/20 \\(16 subnets\\) by the host route 192\\.168\\.0\\.0/16 \\(dev eth3\\)\\. '
+      + 'Set BERTH_ADDRESS_POOLS to pools with room .*, or BERTH_SUBNET to one free subnet$',
   ));
+  // a subnet another berth bridge holds is named with its state root
+  const held = [{ subnet: '10.88.0.0/16', by: 'berth bridge bt1 (state root /r1)' }];
+  assert.is(chooseSubnet([], undefined, undefined, held), '172.17.0.0/16');
+  throwsKind(() => chooseSubnet([], ['10.88.0.0/24'], undefined, held), 'conflict', /10\.88\.0\.0\/24 by berth bridge bt1 \(state root \/r1\)/);
+  throwsKind(() => chooseSubnet([], undefined, '10.88.1.0/24', held), 'conflict', /overlaps 10\.88\.0\.0\/16, held by berth bridge bt1/);
+});
+
+test('address pools: 32 default subnets; BERTH_ADDRESS_POOLS as JSON or base=,size=', () => {
+  const all = [...poolSubnets(DEFAULT_ADDRESS_POOLS)];
+  assert.is(all.length, 32);
+  assert.equal(all.slice(0, 3), ['10.88.0.0/16', '172.17.0.0/16', '172.18.0.0/16']);
+  assert.equal(all.slice(-2), ['192.168.224.0/20', '192.168.240.0/20']);
+  assert.equal(parseAddressPools('base=172.80.0.0/16,size=24; base=10.10.0.0/16,size=24'), [{ base: '172.80.0.0/16', size: 24 }, { base: '10.10.0.0/16', size: 24 }]);
+  assert.equal(parseAddressPools('[{"base":"172.80.0.0/16","size":24}]'), [{ base: '172.80.0.0/16', size: 24 }]);
+  assert.equal(parseAddressPools('base=10.1.0.0/16'), [{ base: '10.1.0.0/16', size: 16 }]);
+  assert.equal([...poolSubnets(parseAddressPools('base=10.1.0.0/23,size=24'))], ['10.1.0.0/24', '10.1.1.0/24']);
+  assert.equal(addressPools({}), DEFAULT_ADDRESS_POOLS);
+  assert.equal(addressPools({ BERTH_ADDRESS_POOLS: 'base=10.1.0.0/16,size=20' }), [{ base: '10.1.0.0/16', size: 20 }]);
+  for (const [text, pattern] of [
+    ['base=10.1.0.0/16,size=8', /"size" must be a prefix length from 16/],
+    ['base=10.1.0.0/16,size=31', /"size" must be a prefix length from 16 \(the base's\) to 30/],
+    ['base=10.1.0.5/16,size=24', /host bits set/],
+    ['size=24', /"base" must be a subnet/],
+    ['base', /write base=CIDR,size=PREFIX/],
+    ['[{"base":"10.0.0.0/8","size":30}]', /more than 65536 subnets/],
+    ['[{"base":"10.0.0.0/8","bits":24}]', /only "base" and "size"/],
+    ['[oops', /not valid JSON/],
+  ] as Array<[string, RegExp]>) throwsKind(() => parseAddressPools(text), 'invalid', pattern);
 });
 
 test('chooseSubnet: a requested subnet wins unless a host route overlaps it', () => {
