@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,8 +124,12 @@ size_t attach_primary_pending(const struct attach *a) {
 }
 
 int attach_primary_connected(const struct attach *a) {
-  for (size_t i = 0; i < a->n; i++)
-    if (a->clients[i].primary) return 1;
+  for (size_t i = 0; i < a->n; i++) {
+    if (!a->clients[i].primary) continue;
+    /* a client that half-closed (stdin EOF) is still there; one whose process died hung up both ways */
+    struct pollfd p = { .fd = a->clients[i].fd, .events = POLLOUT };
+    return !(poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)));
+  }
   return 0;
 }
 

@@ -13,7 +13,7 @@ import type { EngineContext } from '../context.js';
 import { BerthError, invalid, notFound } from '../errors.js';
 import type { ContainerConfig } from '../store/oci.js';
 import { normalizeReference } from '../store/reference.js';
-import { createContainer } from '../containers/create.js';
+import { createOwnedContainer } from '../containers/owner.js';
 import { removeContainer } from '../containers/remove.js';
 import { resolveInRoot } from '../containers/rootfs-path.js';
 import { parseDockerfile, parseTrigger, instructionError, DockerfileError, type Instruction, type ParsedDockerfile } from './dockerfile.js';
@@ -426,7 +426,7 @@ export class Builder {
 
   /** A stopped container's mounted rootfs of `imageId`, for reading; removed afterwards. */
   private async withSourceRootfs<T>(imageId: string, use: (rootfs: string) => Promise<T>): Promise<T> {
-    const record = await createContainer(this.ctx, { image: imageId, cmd: ['/nonexistent-build-source'], entrypoint: '', network: 'none' });
+    const record = await createOwnedContainer(this.ctx, { image: imageId, cmd: ['/nonexistent-build-source'], entrypoint: '', network: 'none' }, 'build source');
     try {
       const rootfs = await this.ctx.storage.mount(record.id);
       return await use(rootfs);

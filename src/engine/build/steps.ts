@@ -9,7 +9,8 @@ import type { EngineContext } from '../context.js';
 import { BerthError } from '../errors.js';
 import type { Image } from '../store/images.js';
 import type { ContainerConfig, HistoryEntry, ImageConfig } from '../store/oci.js';
-import { createContainer, type CreateOptions } from '../containers/create.js';
+import type { CreateOptions } from '../containers/create.js';
+import { createOwnedContainer } from '../containers/owner.js';
 import { startContainer } from '../containers/start.js';
 import { removeContainer } from '../containers/remove.js';
 import { killContainer } from '../containers/stop.js';
@@ -60,7 +61,7 @@ export async function scratchImage(ctx: EngineContext): Promise<Image> {
 
 /** Creates a container for a step, hands it to `use`, and removes it whatever happens. */
 export async function withStepContainer<T>(ctx: EngineContext, options: CreateOptions, use: (record: ContainerRecord) => Promise<T>, onRemoved?: (id: string) => void): Promise<T> {
-  const record = await createContainer(ctx, options);
+  const record = await createOwnedContainer(ctx, options, 'build step');
   try {
     return await use(record);
   } finally {

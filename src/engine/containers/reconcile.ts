@@ -13,6 +13,7 @@ import type { ExitRecord } from '../runtime/protocol.js';
 import { readCgroup, removeCgroup, cgroupFor, listCgroups } from '../runtime/cgroups.js';
 import { bundleFiles, listRecords, orphanDirs, writeRecord, type ContainerRecord } from './record.js';
 import { removeContainer } from './remove.js';
+import { ownerGone } from './owner.js';
 import { sweepTmp } from '../tmp-sweep.js';
 import { detachNetwork, reconcileNetwork } from '../network/container-network.js';
 import { readHealth, readPidfile, readRestart } from './health.js';
@@ -140,7 +141,11 @@ async function reconcileEverything(ctx: EngineContext): Promise<void> {
     fs.rmSync(bundleFiles(ctx.paths.containers, id).dir, { recursive: true, force: true });
   }
   const records = listRecords(ctx.paths.containers);
-  for (const record of records) await refresh(ctx, record);
+  for (const record of records) {
+    // a build's step container whose builder was killed: removed, as Docker's daemon does
+    if (ownerGone(ctx, record.id)) await removeContainer(ctx, record, { force: true, onWarning: () => undefined }).catch(() => undefined);
+    else await refresh(ctx, record);
+  }
   const running = new Set(listRecords(ctx.paths.containers).filter((r) => r.state.status === 'running').map((r) => r.id));
   await reconcileNetwork(ctx.paths.root, running);
   // Only a running container needs a cgroup; start makes them under this lock,
