@@ -97,10 +97,25 @@ export class LayerTarWriter {
         resolve(this.pack.entry(header, (error) => (error ? fail(error) : ok())));
       });
     });
+    // The entry's error (the pack destroyed: its reader failed, e.g. ENOSPC) arrives through `done`;
+    // without a listener here it would also be an uncaught 'error' event that crashes the process.
+    let failed: Error | undefined;
+    sink.on('error', (error: Error) => { failed = error; });
+    done.catch(() => undefined); // awaited below, unless the copy fails first
     try {
       for await (const chunk of input) {
-        if (!sink.write(chunk)) await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
+        if (failed) throw failed;
+        if (!sink.write(chunk)) {
+          await new Promise<void>((resolve) => {
+            const wake = () => {
+              sink.off('drain', wake).off('error', wake).off('close', wake);
+              resolve();
+            };
+            sink.on('drain', wake).on('error', wake).on('close', wake);
+          });
+        }
       }
+      if (failed) throw failed;
       (sink as unknown as { end(): void }).end();
     } catch (error) {
       sink.destroy(error as Error);

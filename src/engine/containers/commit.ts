@@ -9,6 +9,8 @@ import type { Image } from '../store/images.js';
 import type { ContainerConfig as ImageContainerConfig, HistoryEntry, ImageConfig } from '../store/oci.js';
 import { refresh } from './reconcile.js';
 import { findContainer } from './lookup.js';
+import { BerthError } from '../errors.js';
+import { isNoSpace } from '../fs-atomic.js';
 
 export interface CommitOptions {
   /** repository[:tag] for the new image; none leaves it untagged */
@@ -28,7 +30,11 @@ export async function commitContainer(ctx: EngineContext, ref: string, options: 
     const record = await refresh(ctx, findContainer(ctx.paths.containers, ref));
     const base = ctx.images.imageConfig(record.image);
     const baseLayers = ctx.images.layers(record.image);
-    const layer = await putTarAsGzipLayer(ctx.images.blobs, ctx.storage.diff(record.id));
+    const layer = await putTarAsGzipLayer(ctx.images.blobs, ctx.storage.diff(record.id)).catch((error: unknown) => {
+      // the partial blob is gone already (the writer aborts); say what and where, not a stack trace
+      if (isNoSpace(error)) throw new BerthError('internal', `no space left on device while writing layer of container ${record.id.slice(0, 12)}: free space in ${ctx.paths.root}`, { cause: error });
+      throw error;
+    });
     // As Docker does, the new image runs what the container ran.
     let runConfig: ImageContainerConfig = options.config ?? {
       ...(base.config ?? {}),
