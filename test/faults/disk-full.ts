@@ -47,7 +47,7 @@ full.before(async () => {
 });
 
 full.after(async () => {
-  await on(['rm', '-f', 'fill', 'hold']).catch(() => undefined);
+  await on(['rm', '-f', 'fill', 'hold', 'big']).catch(() => undefined);
   await on(['rmi', '-f', 'busybox']).catch(() => undefined);
   try {
     execFileSync('umount', [mountPoint]);
@@ -136,6 +136,21 @@ full('a running container on a full root: ps, logs and rm -f still work, and fre
   await onOk(['rmi', 'busybox']);
   await onOk(['system', 'prune', '-f']);
   assert.equal(files(root).filter((f) => /\.tmp$|^containers\//.test(f)), []);
+});
+
+full('commit that runs out of space: a clear error, rc 1, no partial blob (row 4)', async () => {
+  const image = path.join(berthRoot(), 'busybox3.tar');
+  await ok(['save', '-o', image, 'busybox']);
+  await onOk(['load', '-i', image]);
+  fs.rmSync(image);
+  await onOk(['run', '--name', 'big', 'busybox', 'dd', 'if=/dev/urandom', 'of=/big', 'bs=1M', 'count=30']);
+  const commit = await on(['commit', 'big', 'bigimg']);
+  assert.is(commit.code, 1, commit.stderr);
+  assert.match(commit.stderr, /^Error: no space left on device while writing layer of container [0-9a-f]{12}: free space in /);
+  assert.not.match(commit.stderr, /\n\s+at /, 'no stack trace');
+  assert.equal(fs.readdirSync(path.join(root, 'tmp')), [], 'no partial blob');
+  await onOk(['rm', '-f', 'big']);
+  await onOk(['rmi', 'busybox']);
 });
 
 full.run();
