@@ -5,13 +5,14 @@ import { diff, fileInContainer } from './files.js';
 import { http } from './http.js';
 import { image, images } from './images.js';
 import { output } from './output.js';
+import { registry } from './registry.js';
 import { fail, type CheckContext, type CheckKind, type CheckResult } from './types.js';
 import type { CheckSpec } from '../types.js';
 
 export type { CheckContext, CheckResult } from './types.js';
 
 export const CHECK_KINDS: ReadonlyMap<string, CheckKind<never>> = new Map(
-  ([container, image, images, fileInContainer, diff, http, output, exitCode] as CheckKind<never>[]).map((k) => [k.kind, k]),
+  ([container, image, images, fileInContainer, diff, http, registry, output, exitCode] as CheckKind<never>[]).map((k) => [k.kind, k]),
 );
 
 /** Problems with one check line (unknown kind, bad arguments). */
