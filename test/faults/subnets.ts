@@ -105,6 +105,9 @@ subnets.after(async () => {
     fs.rmSync(statePaths(root).sockets, { recursive: true, force: true });
     removeCgroupParent(cgroupParent(root));
   }
+  // the subnet registry's (now empty) directory of this namespace
+  const ns = spawnSync('nsenter', [`--net=/run/netns/${netns}`, 'readlink', '/proc/self/ns/net'], { encoding: 'utf8' }).stdout.replace(/\D/g, '');
+  if (ns) fs.rmSync(path.join('/run/berth/networks', ns), { recursive: true, force: true });
   spawnSync('ip', ['netns', 'del', netns]);
 });
 
