@@ -129,14 +129,32 @@ attaching('ctrl-p ctrl-q detaches only that client and is not forwarded', async 
   await waitExit(c);
 });
 
-attaching('a client that never reads does not block the container', async () => {
+attaching('a later client that never reads does not block the container (it is dropped)', async () => {
   const c = await start({ args: ['sh', '-c', 'head -c 20000000 /dev/zero; echo end >&2'], waitAttach: true });
+  const primary = await attach(c);
   const lazy = await attach(c);
   lazy.socket.pause();
   const exit = await waitExit(c, 20_000);
   assert.is(exit.exitCode, 0);
   assert.match(logText(c, 'stderr'), /end/);
+  await primary.closed;
   lazy.socket.destroy();
+});
+
+attaching('the wait_attach client gets every byte: while it does not read, the container waits (backpressure)', async () => {
+  const c = await start({ args: ['sh', '-c', 'head -c 20000000 /dev/zero; exit 3'], waitAttach: true });
+  const primary = await attach(c);
+  primary.socket.pause();
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.not.ok(fs.existsSync(c.exit), 'the container is held while its client does not read');
+  primary.socket.resume();
+  const exit = await waitExit(c, 60_000);
+  await primary.closed;
+  assert.is(exit.exitCode, 3);
+  let payload = 0;
+  const data = primary.data();
+  for (let off = 0; off + 8 <= data.length; off += 8 + data.readUInt32BE(off + 4)) payload += data.readUInt32BE(off + 4);
+  assert.is(payload, 20_000_000);
 });
 
 attaching('with a tty the process sees a /dev/pts terminal and clients get raw output', async () => {
