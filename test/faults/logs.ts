@@ -67,12 +67,13 @@ logs('the default cap is max-size=20m, max-file=5, shown by inspect', async () =
 });
 
 logs('bad --log-opt values are refused as Docker refuses them', async () => {
+  const before = await ok(['ps', '-aq']);
   for (const [opt, message] of [['max-size=abc', /invalid size/], ['max-file=0', /max-file cannot be less than 1/], ['compress=true', /unknown log opt 'compress'/], ['nonsense', /invalid key value pair/]] as const) {
     const result = await berth(['create', '--log-opt', opt, 'busybox', 'true']);
     assert.is(result.code, 125, opt);
     assert.match(result.stderr, message);
   }
-  assert.is((await ok(['ps', '-aq'])).trim(), '', 'nothing was created');
+  assert.is(await ok(['ps', '-aq']), before, 'nothing was created');
 });
 
 logs('logs -f follows across rotations and ends when the container exits', async () => {
@@ -107,6 +108,11 @@ logs('a line longer than 16 KiB is kept whole by logs, and output without a newl
   const out = await ok(['logs', id]);
   assert.is(out, `${'x'.repeat(40000)}\ntail-without-newline`);
   assert.is(await ok(['logs', '--tail', '1', id]), 'tail-without-newline');
+  // one entry per line (16 KiB pieces counted as the line they make up is Docker's json-file; berth counts the
+  // pieces too, so the long line is 3 entries): --tail 4 is the whole long line and the last one
+  assert.is(await ok(['logs', '--tail', '4', id]), `${'x'.repeat(40000)}\ntail-without-newline`);
+  const raw = fs.readFileSync(logFile(id), 'utf8').trim().split('\n').map((l) => JSON.parse(l).log as string);
+  assert.equal(raw.map((l) => l.length), [16384, 16384, 40001 - 2 * 16384, 'tail-without-newline'.length], 'entries are split at newlines, 16 KiB at most');
   await ok(['rm', id]);
 });
 
