@@ -89,7 +89,14 @@ export class LayerTarWriter {
   }
 
   private async addFile(header: Header, abs: string): Promise<void> {
-    const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    // What was opened must be the regular file that was lstat'ed: a container swapping in a
+    // device node or a fifo between the two would have the host read it as root.
+    const opened = fs.fstatSync(fd);
+    if (!opened.isFile() || opened.size !== header.size) {
+      fs.closeSync(fd);
+      throw new Error(`${header.name}: the file changed while it was read (it is no longer the regular file of ${header.size} bytes it was)`);
+    }
     const input = fs.createReadStream(abs, { fd, autoClose: true });
     let done!: Promise<void>;
     const sink = await new Promise<ReturnType<Pack['entry']>>((resolve) => {

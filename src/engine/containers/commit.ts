@@ -1,7 +1,8 @@
-// `commit`: a container's changes become a new layer on its image.  The
-// container keeps running (nothing is paused: the layer is read from the
-// upper/diff directory, which is consistent enough for a lesson and for
-// Docker's own `--pause=false`).
+// `commit`: a container's changes become a new layer on its image.  A running
+// container is frozen while its upper/diff directory is read (Docker's default
+// `--pause=true`) and thawed at once after.
+import { withFrozen } from '../runtime/freeze.js';
+import path from 'node:path';
 import type { EngineContext } from '../context.js';
 import { applyConfigChanges } from '../store/config-changes.js';
 import { putTarAsGzipLayer } from '../store/layer-blob.js';
@@ -30,7 +31,10 @@ export async function commitContainer(ctx: EngineContext, ref: string, options: 
     const record = await refresh(ctx, findContainer(ctx.paths.containers, ref));
     const base = ctx.images.imageConfig(record.image);
     const baseLayers = ctx.images.layers(record.image);
-    const layer = await putTarAsGzipLayer(ctx.images.blobs, ctx.storage.diff(record.id)).catch((error: unknown) => {
+    // A running container is frozen while its changes are read, as docker commit pauses it by
+    // default: nothing in it can swap a file for a device node or a symlink mid-read.
+    const running = record.state.status === 'running';
+    const layer = await withFrozen(record.id, running, () => putTarAsGzipLayer(ctx.images.blobs, ctx.storage.diff(record.id)), path.join(ctx.paths.containers, record.id)).catch((error: unknown) => {
       // the partial blob is gone already (the writer aborts); say what and where, not a stack trace
       if (isNoSpace(error)) throw new BerthError('internal', `no space left on device while writing layer of container ${record.id.slice(0, 12)}: free space in ${ctx.paths.root}`, { cause: error });
       throw error;
