@@ -100,6 +100,7 @@
 #define BERTH_KEY_SYMLINK "symlink"      /* [n] target SEP linkpath, made after mounts */
 #define BERTH_KEY_MASKED "masked"        /* [n] path bound over by /dev/null (file) or an empty read-only tmpfs (dir) */
 #define BERTH_KEY_READONLY "readonly"    /* [n] path remounted read-only */
+#define BERTH_KEY_ROOTFS_READONLY "rootfs_readonly" /* "1": remount the root read-only once everything is mounted (--read-only) */
 #define BERTH_KEY_UID "uid"
 #define BERTH_KEY_GID "gid"
 #define BERTH_KEY_GROUP "group"          /* [n] supplementary gid */
@@ -146,6 +147,5 @@
 #define BERTH_KEY_SECCOMP_CACHE "seccomp_cache"     /* path of the program compiled from exactly these records (the engine
                                                       * names it by their hash): read instead of compiling when it is
                                                       * there, written after compiling */
-
 
 #endif

@@ -227,6 +227,10 @@ static int init_setup(const struct spec *s, const struct stdio_plan *plan, int *
   if (join_cgroups(s, err) < 0) return -1;
   if (prepare_rootfs(s, err) < 0) return -1;
   if (mask_paths(s, err) < 0 || readonly_paths(s, err) < 0) return -1;
+  /* --read-only: the root mount itself (a bind of the rootfs); /proc, /dev, volumes and the
+   * /etc files are mounts of their own and keep their modes, as with runc. */
+  if (s->rootfs_readonly && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+    return berth_fail(err, errno, "mount remount ro `/`");
   if (s->hostname && s->hostname[0] && sethostname(s->hostname, strlen(s->hostname)) < 0)
     return berth_fail(err, errno, "sethostname `%s`", s->hostname);
   if (s->lo_up && loopback_up(err) < 0) return -1;

@@ -173,7 +173,7 @@ static int record(struct spec *s, const char *key, char *value, berth_error *err
     { BERTH_KEY_SECCOMP_RULE, &s->seccomp_rule },
   };
   struct { const char *key; int *field; } ints[] = {
-    { BERTH_KEY_NO_NEW_PRIVS, &s->no_new_privs }, { BERTH_KEY_LOOPBACK_UP, &s->lo_up }, { BERTH_KEY_TTY, &s->tty },
+    { BERTH_KEY_NO_NEW_PRIVS, &s->no_new_privs }, { BERTH_KEY_ROOTFS_READONLY, &s->rootfs_readonly }, { BERTH_KEY_LOOPBACK_UP, &s->lo_up }, { BERTH_KEY_TTY, &s->tty },
     { BERTH_KEY_TTY_ROWS, &s->tty_rows }, { BERTH_KEY_TTY_COLS, &s->tty_cols }, { BERTH_KEY_STDIN, &s->stdin_open },
     { BERTH_KEY_STDIN_ONCE, &s->stdin_once }, { BERTH_KEY_WAIT_ATTACH, &s->wait_attach },
     { BERTH_KEY_HEALTH_INTERVAL, &s->health_interval_ms }, { BERTH_KEY_HEALTH_TIMEOUT, &s->health_timeout_ms },

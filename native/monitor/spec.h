@@ -59,7 +59,7 @@ struct spec {
   size_t ngroups;
   int *caps;
   size_t ncaps;
-  int no_new_privs, lo_up, tty, tty_rows, tty_cols, stdin_open, stdin_once, wait_attach;
+  int no_new_privs, rootfs_readonly, lo_up, tty, tty_rows, tty_cols, stdin_open, stdin_once, wait_attach;
   int health_interval_ms, health_timeout_ms, health_retries, health_start_period_ms, health_on_host;
   int restart_max;
   const char *seccomp_default, *seccomp_file, *seccomp_cache; /* protocol.h section 8 */

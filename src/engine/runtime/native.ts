@@ -19,7 +19,7 @@ import { nativeSeccomp } from '../security/seccomp.js';
 
 /** The parts of an OCI runtime config.json the native runtime reads. */
 interface OciConfig {
-  root: { path: string };
+  root: { path: string; readonly?: boolean };
   hostname?: string;
   process: {
     terminal?: boolean;
@@ -80,6 +80,7 @@ export function nativeSpecRecords(config: OciConfig, bundle: BundleFiles, option
   for (const { target, path } of DEFAULT_DEV_SYMLINKS) records.push([KEY.SYMLINK, `${target}${SEP}${path}`]);
   for (const masked of config.linux?.maskedPaths ?? []) records.push([KEY.MASKED, masked]);
   for (const ro of config.linux?.readonlyPaths ?? []) records.push([KEY.READONLY, ro]);
+  if (config.root.readonly) records.push([KEY.ROOTFS_READONLY, 1]);
   records.push([KEY.UID, p.user.uid], [KEY.GID, p.user.gid]);
   for (const gid of p.user.additionalGids ?? []) records.push([KEY.GROUP, gid]);
   for (const cap of p.capabilities?.bounding ?? []) records.push([KEY.CAP, capabilityNumber(cap)]);

@@ -24,6 +24,7 @@ export const KEY = {
   SYMLINK: 'symlink',
   MASKED: 'masked',
   READONLY: 'readonly',
+  ROOTFS_READONLY: 'rootfs_readonly',
   UID: 'uid',
   GID: 'gid',
   GROUP: 'group',
