@@ -117,8 +117,11 @@ test('runc: the monitor runs the probe as `runc exec` on the host', async () => 
   if (!hasRunc) return;
   const c = await engine.create({ image: 'busybox', cmd: ['sleep', '60'], runtime: 'runc', health: { cmd: 'tr "\\0" " " </proc/1/cmdline', intervalMs: 200 } });
   await engine.start(c.id);
-  const fine = await healthOf(c.id, 'healthy');
-  assert.is(fine.state.health!.Log.at(-1)!.Output, 'sleep 60 ');
+  await healthOf(c.id, 'healthy');
+  // A probe can run before runc init has exec'd the command (its PID 1 is still `runc init`):
+  // wait for one that sees the container's own process.
+  const seen = await eventually(async () => (await engine.inspect(c.id)).state.health?.Log.some((l) => l.Output === 'sleep 60 '), 15_000, "a probe that reads the container's PID 1");
+  assert.ok(seen);
   await engine.remove(c.id, { force: true });
 });
 
