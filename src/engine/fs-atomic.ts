@@ -62,6 +62,22 @@ export function writeJsonAtomic(file: string, value: unknown): boolean {
   return writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }
 
+const TEMP = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/** Removes the temp files of atomic writes whose writer died (a kill -9 between write and rename) in `dir`. */
+export function sweepAtomicTemps(dir: string, alive: (pid: number) => boolean): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = TEMP.exec(name);
+    if (m && !alive(Number(m[1]))) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
 /** Reads a JSON file, or returns `fallback` when it does not exist. */
 export function readJson<T>(file: string, fallback: T): T {
   let text: string;

@@ -83,7 +83,30 @@ killed('commit killed while writing the layer: no partial blob after the next co
   await ok(['ps', '-a']);
   assert.equal(tmpFiles(), [], 'swept');
   assert.not.match(await ok(['images']), /killed-commit/);
+  // commit freezes a running container while it reads it: the next command thawed it
+  assert.is((await ok(['exec', id, 'echo', 'alive'], { timeoutMs: 20_000 })).trim(), 'alive');
   await ok(['rm', '-f', id]);
+});
+
+killed('rm -f killed midway: the next command finishes the removal', async () => {
+  const id = (await ok(['run', '-d', 'busybox', 'sleep', '300'])).trim();
+  const record = path.join(containersDir(), id, 'container.json');
+  // the record goes first: kill rm as soon as it is gone, before the layer and directory
+  const rm = await spawnUntil(['rm', '-f', id], () => !fs.existsSync(record));
+  await kill9(rm);
+  assert.is((await ok(['ps', '-aq'])).trim(), '');
+  assert.equal(containerDirs(), [], 'no container dir left');
+});
+
+killed('the temp file of an atomic write cut short by kill -9 is swept by the next command', async () => {
+  const id = (await ok(['create', 'busybox', 'true'])).trim();
+  const dead = spawn('true');
+  await new Promise((r) => dead.once('close', r));
+  const stale = [path.join(containersDir(), id, `.container.json.${dead.pid}.deadbeef.tmp`), path.join(berthRoot(), `.references.json.${dead.pid}.0badcafe.tmp`)];
+  for (const f of stale) fs.writeFileSync(f, '{"half":');
+  await ok(['ps', '-a']);
+  for (const f of stale) assert.not.ok(fs.existsSync(f), `${path.basename(f)} swept`);
+  await ok(['rm', id]);
 });
 
 killed.run();

@@ -7,14 +7,16 @@
 // reads what it keeps up to date: the current pid and restarts (a restart
 // policy runs the process again) and the health file.
 import fs from 'node:fs';
-import { bestEffortWrites, readJson } from '../fs-atomic.js';
+import path from 'node:path';
+import { bestEffortWrites, readJson, sweepAtomicTemps } from '../fs-atomic.js';
 import type { EngineContext } from '../context.js';
 import type { ExitRecord } from '../runtime/protocol.js';
 import { readCgroup, removeCgroup, cgroupFor, listCgroups } from '../runtime/cgroups.js';
 import { bundleFiles, listRecords, orphanDirs, writeRecord, type ContainerRecord } from './record.js';
 import { removeContainer } from './remove.js';
 import { ownerGone } from './owner.js';
-import { sweepTmp } from '../tmp-sweep.js';
+import { thawIfAbandoned } from '../runtime/freeze.js';
+import { processAlive, sweepTmp } from '../tmp-sweep.js';
 import { detachNetwork, reconcileNetwork } from '../network/container-network.js';
 import { readHealth, readPidfile, readRestart } from './health.js';
 
@@ -134,6 +136,8 @@ export async function reconcileAll(ctx: EngineContext): Promise<void> {
 
 async function reconcileEverything(ctx: EngineContext): Promise<void> {
   sweepTmp(ctx.paths.tmp);
+  // temp files of atomic writes cut short by a kill -9: in the root, network/ and each container dir
+  for (const dir of [ctx.paths.root, path.join(ctx.paths.root, 'network'), ...listDirs(ctx.paths.containers)]) sweepAtomicTemps(dir, processAlive);
   pruneExitRecords(ctx.paths.exits);
   for (const id of orphanDirs(ctx.paths.containers)) {
     await removeCgroup(cgroupFor(id), STRAY).catch(() => undefined);
@@ -143,6 +147,8 @@ async function reconcileEverything(ctx: EngineContext): Promise<void> {
   const records = listRecords(ctx.paths.containers);
   for (const record of records) {
     // a build's step container whose builder was killed: removed, as Docker's daemon does
+    // a freeze (cp, export, commit) whose holder was killed: thawed, or nothing in it could stop or be killed
+    if (record.state.status === 'running') thawIfAbandoned(record.id, bundleFiles(ctx.paths.containers, record.id).dir);
     if (ownerGone(ctx, record.id)) await removeContainer(ctx, record, { force: true, onWarning: () => undefined }).catch(() => undefined);
     else await refresh(ctx, record);
   }
@@ -152,6 +158,14 @@ async function reconcileEverything(ctx: EngineContext): Promise<void> {
   // so any other is left by a crash (unknown id, or a start that never finished).
   for (const id of listCgroups()) {
     if (!running.has(id)) await removeCgroup(cgroupFor(id), STRAY).catch(() => undefined);
+  }
+}
+
+function listDirs(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name));
+  } catch {
+    return [];
   }
 }
 
