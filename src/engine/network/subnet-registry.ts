@@ -56,9 +56,16 @@ export function heldSubnets(ownBridge: string): HeldSubnet[] {
   const held: HeldSubnet[] = [];
   for (const name of names) {
     const file = path.join(dir, name);
-    const entry = readJson<Entry | undefined>(file, undefined);
-    if (!entry || entry.bridge === ownBridge) continue;
-    if (loadNetworkState(entry.root, entry.bridge)?.subnet !== entry.subnet) {
+    let entry: Entry | undefined;
+    let recorded: string | undefined;
+    try {
+      entry = readJson<Entry | undefined>(file, undefined);
+      if (!entry || entry.bridge === ownBridge) continue;
+      recorded = loadNetworkState(entry.root, entry.bridge)?.subnet;
+    } catch {
+      continue; // unreadable: neither trusted nor removed
+    }
+    if (recorded !== entry.subnet) {
       fs.rmSync(file, { force: true });
       continue;
     }
