@@ -40,6 +40,15 @@ flags('-t gives the process a terminal; without it, none', async () => {
   assert.match(without.stdout, /not a tty/);
 });
 
+flags('-v binds a host file as a file, and makes a missing source a directory', async () => {
+  const file = path.join(scratch, 'greeting');
+  fs.writeFileSync(file, 'from the host\n');
+  assert.is(await ok(['run', '--rm', '--net', 'none', '-v', `${file}:/etc/greeting:ro`, 'busybox', 'cat', '/etc/greeting']), 'from the host\n');
+  const missing = path.join(scratch, 'made', 'by', 'run');
+  await ok(['run', '--rm', '--net', 'none', '-v', `${missing}:/data`, 'busybox', 'true']);
+  assert.ok(fs.statSync(missing).isDirectory());
+});
+
 flags('create then start -a streams output and returns the exit code; start -i feeds stdin', async () => {
   const id = (await ok(['create', '--name', 'later', 'busybox', 'sh', '-c', 'echo started; exit 6'])).trim();
   assert.match(await ok(['ps', '-a']), /later/);

@@ -116,7 +116,8 @@ export async function startContainer(ctx: EngineContext, ref: string, options: S
         cgroupfs: true,
         security: resolveSecurity(record.hostConfig),
       });
-      for (const bind of record.hostConfig.binds.map(validateBind)) fs.mkdirSync(bind.source, { recursive: true });
+      // A missing source becomes a directory, as Docker makes it; an existing file is bound as it is.
+      for (const bind of record.hostConfig.binds.map(validateBind)) if (!fs.existsSync(bind.source)) fs.mkdirSync(bind.source, { recursive: true });
       writeJsonAtomic(bundle.configJson, spec);
       const started = await runtime.start(bundle, {
         waitAttach: options.attach ?? false,
