@@ -16,10 +16,11 @@ const logFile = (id: string) => path.join(berthRoot(), 'containers', id, `${id}-
 const rotated = (id: string) => fs.readdirSync(path.dirname(logFile(id))).filter((f) => f.startsWith(`${id}-json.log`)).sort();
 
 logs('a 1 GB log: logs --tail 3 prints exactly the last 3 lines and exits 0', async () => {
-  // 1 KiB lines, 1 GiB of them, then three we know; the log is kept whole (max-size above its size).
-  const script = 'yes "$(printf %01023d 0)" | head -c 1073741824; echo third-last; echo second-last; echo last';
+  // 16 KiB lines (one entry each, the fewest entries for the bytes), 1 GiB of them, then three we know;
+  // the log is kept whole (max-size above its size).  Writing it takes ~20 s on an idle machine, minutes on a busy one.
+  const script = 'yes "$(printf %016383d 0)" | head -c 1073741824; echo third-last; echo second-last; echo last';
   const id = (await ok(['run', '-d', '--log-opt', 'max-size=4g', '--log-opt', 'max-file=1', 'busybox', 'sh', '-c', script])).trim();
-  assert.is((await ok(['wait', id], { timeoutMs: 600_000 })).trim(), '0');
+  assert.is((await ok(['wait', id], { timeoutMs: 780_000 })).trim(), '0');
   const size = fs.statSync(logFile(id)).size;
   assert.ok(size > 1024 ** 3, `the log holds more than 1 GiB (${size} bytes)`);
   const tail = await berth(['logs', '--tail', '3', id], { timeoutMs: 60_000 });
