@@ -264,10 +264,15 @@ export class Engine {
     if (record.state.status === 'running') await waitForExit(bundle, record.state.monitorPid);
     return this.ctx.lock.with(async () => {
       try {
-        return await refresh(this.ctx, findContainer(this.ctx.paths.containers, record.id));
+        const found = await refresh(this.ctx, findContainer(this.ctx.paths.containers, record.id));
+        // This refresh may have been what removed a --rm container: its exit record is ours, and done with.
+        if (found.hostConfig.autoRemove) fs.rmSync(path.join(this.ctx.paths.exits, `${record.id}.json`), { force: true });
+        return found;
       } catch (error) {
         const left = readJson<Partial<ContainerRecord['state']> | undefined>(path.join(this.ctx.paths.exits, `${record.id}.json`), undefined);
         if (!left) throw error;
+        // Read once: the waiter that asked for it is done with it (reconcile prunes any others).
+        fs.rmSync(path.join(this.ctx.paths.exits, `${record.id}.json`), { force: true });
         return { ...record, state: { ...record.state, ...left, status: 'exited' as const, pid: 0, monitorPid: 0 } };
       }
     });

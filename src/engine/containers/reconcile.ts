@@ -170,6 +170,7 @@ function listDirs(dir: string): string[] {
 }
 
 const EXIT_RECORD_TTL_MS = 10 * 60 * 1000;
+const EXIT_RECORDS_KEPT = 64;
 
 /** Exit records of removed --rm containers, once nobody can still be waiting for them. */
 function pruneExitRecords(dir: string): void {
@@ -180,10 +181,19 @@ function pruneExitRecords(dir: string): void {
     return;
   }
   const now = Date.now();
-  for (const name of names) {
+  // Kept for EXIT_RECORD_TTL_MS, and never more than EXIT_RECORDS_KEPT (the newest), so a
+  // loop of `run --rm` whose waiters died cannot grow the state root without bound.
+  const byAge = names.map((name) => {
+    try {
+      return { name, mtime: fs.statSync(`${dir}/${name}`).mtimeMs };
+    } catch {
+      return { name, mtime: 0 };
+    }
+  }).sort((a, b) => b.mtime - a.mtime);
+  for (const [index, { name, mtime }] of byAge.entries()) {
     const file = `${dir}/${name}`;
     try {
-      if (now - fs.statSync(file).mtimeMs > EXIT_RECORD_TTL_MS) fs.rmSync(file, { force: true });
+      if (index >= EXIT_RECORDS_KEPT || now - mtime > EXIT_RECORD_TTL_MS) fs.rmSync(file, { force: true });
     } catch {
       // removed meanwhile
     }
