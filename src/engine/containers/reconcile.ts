@@ -126,6 +126,8 @@ async function finish(ctx: EngineContext, stale: ContainerRecord, exit: ExitReco
   return finished;
 }
 
+const CONTAINER_ID = /^[0-9a-f]{64}$/;
+
 /** A leftover cgroup gets a short try per command (runc: five rmdirs, 10 ms doubling), so one that stays busy slows nobody. */
 const STRAY = { busyTimeoutMs: 200, killTimeoutMs: 500 };
 
@@ -156,8 +158,10 @@ async function reconcileEverything(ctx: EngineContext): Promise<void> {
   await reconcileNetwork(ctx.paths.root, running);
   // Only a running container needs a cgroup; start makes them under this lock,
   // so any other is left by a crash (unknown id, or a start that never finished).
+  // Only container ids: the parent also holds what is not ours to kill, such as a production
+  // host's whole engine (<parent>/host-prod, `berth host create`) or the bench's runc cgroups.
   for (const id of listCgroups()) {
-    if (!running.has(id)) await removeCgroup(cgroupFor(id), STRAY).catch(() => undefined);
+    if (CONTAINER_ID.test(id) && !running.has(id)) await removeCgroup(cgroupFor(id), STRAY).catch(() => undefined);
   }
 }
 
