@@ -98,13 +98,13 @@ export interface RestartRecord {
 
 /** Encodes spec records as the monitor reads them: KEY\0VALUE\0 ... */
 export function encodeSpec(records: ReadonlyArray<readonly [string, string | number]>): Buffer {
-  const parts: Buffer[] = [];
+  let spec = '';
   for (const [key, value] of records) {
     const text = String(value);
     if (key.includes('\0') || text.includes('\0')) throw new Error(`spec ${key}: NUL bytes are not allowed`);
-    parts.push(Buffer.from(`${key}\0${text}\0`));
+    spec += `${key}\0${text}\0`;
   }
-  return Buffer.concat(parts);
+  return Buffer.from(spec);
 }
 
 /** The 8-byte frame header of a non-tty attach stream. */

@@ -39,6 +39,7 @@ const NATIVE_ARCH: Record<string, { name: string; scmp: string }> = {
 };
 
 let defaultProfile: DockerSeccompProfile | undefined;
+const defaultConverted = new Map<string, OciSeccomp | undefined>();
 
 /** Docker's default profile (read once). */
 export function defaultSeccompProfile(): DockerSeccompProfile {
@@ -104,8 +105,12 @@ export function convertProfile(profile: DockerSeccompProfile, capabilities: read
 /** linux.seccomp for this choice and capability set; undefined when unconfined. */
 export function ociSeccomp(choice: SeccompChoice, capabilities: readonly string[], options: ConvertOptions = {}): OciSeccomp | undefined {
   if (choice.kind === 'unconfined') return undefined;
-  const profile = choice.kind === 'default' ? defaultSeccompProfile() : checkSeccompProfile(choice.profile);
-  return convertProfile(profile, capabilities, options);
+  if (choice.kind !== 'default') return convertProfile(checkSeccompProfile(choice.profile), capabilities, options);
+  // The default profile for a capability set is the same every start: convert it once per process.
+  const key = `${capabilities.join(',')}|${options.arch ?? ''}|${options.kernel?.join('.') ?? ''}`;
+  let converted = defaultConverted.get(key);
+  if (!converted) defaultConverted.set(key, (converted = convertProfile(defaultSeccompProfile(), capabilities, options)));
+  return converted && structuredClone(converted);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
