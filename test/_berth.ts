@@ -45,3 +45,27 @@ export async function removeAll(): Promise<void> {
   const ids = (await ok(['ps', '-aq', '--no-trunc'])).split('\n').filter(Boolean);
   if (ids.length) await berth(['rm', '-f', ...ids]);
 }
+
+/**
+ * berth run from bash after `prelude` (e.g. `exec 50<"$OUTSIDE"`, to hand the CLI a host fd as a
+ * user's shell would); `env` reaches the prelude.  60 s at most.
+ */
+export function berthFromBash(prelude: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
+  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', `${prelude}; exec "$NODE" -- "$BERTH" ${quoted}`], {
+      env: { ...process.env, ...env, NODE: process.execPath, BERTH: BERTH_BIN },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 128, stdout, stderr });
+    });
+  });
+}

@@ -4,12 +4,11 @@
 // the container must see nothing but 0, 1 and 2 in /proc/self/fd, and so
 // cannot reach the host through /proc/self/fd/50/../.. .  The same for a
 // health probe, which the monitor forks into the container.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BERTH_BIN, ok, removeAll } from '../_berth.js';
+import { berthFromBash, ok, removeAll } from '../_berth.js';
 import { eventually, outsideDir } from '../_helpers.js';
 
 const test = suite('security: only stdio crosses into a container');
@@ -23,25 +22,8 @@ const LIST_FDS = 'for n in $(seq 3 255); do [ -e /proc/$$/fd/$n ] && echo "fd $n
 const ESCAPE = 'for n in 3 4 5 50; do cat /proc/self/fd/$n/canary 2>/dev/null && echo "read through $n"; (echo pwned > /proc/self/fd/$n/canary) 2>/dev/null && echo "wrote through $n"; ls /proc/self/fd/$n/../.. 2>/dev/null | grep -q . && echo "listed through $n"; done; true';
 
 /** berth with the given args, from bash holding `outside` open on fds 3, 4 and 50. */
-function withLeakedFds(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const script = `exec 3<"$OUTSIDE" 4<"$OUTSIDE" 50<"$OUTSIDE"; ls -l /proc/$$/fd/50 >&2; exec "$NODE" -- "$BERTH" ${quoted}`;
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], {
-      env: { ...process.env, OUTSIDE: outside, NODE: process.execPath, BERTH: BERTH_BIN },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 128, stdout, stderr });
-    });
-  });
+function withLeakedFds(args: readonly string[]) {
+  return berthFromBash('exec 3<"$OUTSIDE" 4<"$OUTSIDE" 50<"$OUTSIDE"; ls -l /proc/$$/fd/50 >&2', args, { OUTSIDE: outside });
 }
 
 test.before(async () => {

@@ -15,6 +15,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { NATIVE_BUILD } from '../../src/engine/sys.js';
 import { freePort } from '../../src/engine/network/free-port.js';
 import { engineSuite } from '../_engine.js';
+import { getWithRetry } from '../_http.js';
 
 const PROBES = path.join(NATIVE_BUILD, 'probes');
 const { test, engine: opened } = engineSuite('security: host loopback');
@@ -42,29 +43,6 @@ async function canaryListener(): Promise<Canary> {
   (canary as { port: number }).port = (server.address() as net.AddressInfo).port;
   canary.close = () => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); });
   return canary;
-}
-
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const request = http.get(url, { timeout: 3000 }, (response) => {
-      let body = '';
-      response.on('data', (d) => (body += d));
-      response.on('end', () => resolve(body));
-    });
-    request.on('timeout', () => request.destroy(new Error(`timeout: ${url}`)));
-    request.on('error', reject);
-  });
-}
-
-async function getWithRetry(url: string): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await get(url);
-    } catch (error) {
-      if (attempt >= 40) throw error;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 }
 
 const HTTPD = ['sh', '-c', 'mkdir -p /www && echo "hello from inside" > /www/index.html && exec httpd -f -p 80 -h /www'];

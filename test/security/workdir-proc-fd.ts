@@ -4,12 +4,11 @@
 // caller holds a host directory on fds 3 to 10 and 50 (and on stdin, which does
 // cross); every `run -w` and `exec -w` is refused or gets a cwd inside the
 // rootfs, and the canary next to that directory is neither read nor written.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BERTH_BIN, ok, removeAll } from '../_berth.js';
+import { berthFromBash, ok, removeAll } from '../_berth.js';
 import { outsideDir } from '../_helpers.js';
 
 const test = suite('security: -w /proc/self/fd/N stays inside the container (CVE-2024-21626)');
@@ -25,25 +24,8 @@ interface Result { code: number; stdout: string; stderr: string }
 
 /** berth from bash with `outside` open on every fd in FDS (and on stdin with stdinDir). */
 function withDirFds(args: readonly string[], stdinDir = false): Promise<Result> {
-  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const opens = FDS.map((n) => `exec ${n}<"$OUTSIDE"`).join('; ');
-  const script = `${opens}; ${stdinDir ? 'exec 0<"$OUTSIDE";' : ''} exec "$NODE" -- "$BERTH" ${quoted}`;
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], {
-      env: { ...process.env, OUTSIDE: outside, NODE: process.execPath, BERTH: BERTH_BIN },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 128, stdout, stderr });
-    });
-  });
+  return berthFromBash(`${opens}${stdinDir ? '; exec 0<"$OUTSIDE"' : ''}`, args, { OUTSIDE: outside });
 }
 
 /** Refused (non-zero, nothing printed) or run with a cwd that is a path in the rootfs. */

@@ -13,6 +13,7 @@ import { engineSuite } from '../../_engine.js';
 import { macFor } from '../../../src/engine/network/names.js';
 import { rejects } from '../../_helpers.js';
 import { freePort } from '../../../src/engine/network/free-port.js';
+import { get, getWithRetry } from '../../_http.js';
 
 // "Another host address" that is the test's own: added to lo for the test and
 // removed after (this kernel has no dummy interfaces), so traffic never leaves.
@@ -29,30 +30,6 @@ test.after(() => {
 });
 
 const HTTPD = ['sh', '-c', 'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && exec httpd -f -p 80 -h /www'];
-
-/** GET with a bounded time, from the host. */
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const request = http.get(url, { timeout: 3000 }, (response) => {
-      let body = '';
-      response.on('data', (d) => (body += d));
-      response.on('end', () => resolve(body));
-    });
-    request.on('timeout', () => request.destroy(new Error(`timeout: ${url}`)));
-    request.on('error', reject);
-  });
-}
-
-async function getWithRetry(url: string): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await get(url);
-    } catch (error) {
-      if (attempt >= 40) throw error;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 test('httpd answers through two published ports, on 127.0.0.1, another host address, and from a second container', async () => {
   const [a, b] = [await freePort(), await freePort()];

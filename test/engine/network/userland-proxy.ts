@@ -5,24 +5,13 @@ import http from 'node:http';
 import * as assert from 'uvu/assert';
 import type { Engine } from '../../../src/engine/engine.js';
 import { engineSuite } from '../../_engine.js';
+import { get } from '../../_http.js';
 
 const { test, engine: opened } = engineSuite('userland proxy', { portDriver: 'proxy' });
 let engine: Engine;
 test.before(() => {
   engine = opened();
 });
-
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const request = http.get(url, { timeout: 3000 }, (response) => {
-      let body = '';
-      response.on('data', (d) => (body += d));
-      response.on('end', () => resolve(body));
-    });
-    request.on('timeout', () => request.destroy(new Error(`timeout: ${url}`)));
-    request.on('error', reject);
-  });
-}
 
 const proxies = () => execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('berth-proxy'));
 
