@@ -13,32 +13,7 @@ const MAX_LINKS = 40;
 
 /** Host path of `inside` (absolute, in the container) under `root`, following symlinks within root. */
 export function resolveInRoot(root: string, inside: string): string {
-  const parts = inside.split('/').filter((p) => p && p !== '.');
-  const resolved: string[] = [];
-  let links = 0;
-  while (parts.length) {
-    const part = parts.shift()!;
-    if (part === '..') {
-      resolved.pop();
-      continue;
-    }
-    const candidate = path.join(root, ...resolved, part);
-    let stat: fs.Stats | undefined;
-    try {
-      stat = fs.lstatSync(candidate);
-    } catch {
-      stat = undefined;
-    }
-    if (stat?.isSymbolicLink()) {
-      if (++links > MAX_LINKS) throw invalid(`too many levels of symbolic links in ${inside}`);
-      const target = fs.readlinkSync(candidate);
-      if (target.startsWith('/')) resolved.length = 0;
-      parts.unshift(...target.split('/').filter((p) => p && p !== '.'));
-      continue;
-    }
-    resolved.push(part);
-  }
-  return path.join(root, ...resolved);
+  return path.join(root, ...walk(root, [], inside));
 }
 
 /** open(2)'s O_PATH (Linux, every architecture Node runs on but alpha/parisc/sparc): a handle, nothing read or followed. */
