@@ -96,9 +96,14 @@ const before = counts();
 const filesBefore = new Set(listFiles(root));
 const started = Date.now();
 let failed = 0;
+const errors = new Map<string, number>();
 for (let i = 0; i < runs; i++) {
   const r = await berth(['run', '--rm', 'busybox', 'true']);
-  if (r.code !== 0) failed += 1;
+  if (r.code !== 0) {
+    failed += 1;
+    const message = `${r.code}: ${r.stderr.trim().split('\n').pop()}`;
+    errors.set(message, (errors.get(message) ?? 0) + 1);
+  }
   if ((i + 1) % 50 === 0) process.stderr.write(`run --rm: ${i + 1}/${runs} (${failed} failed)\n`);
 }
 const sequentialMs = Date.now() - started;
@@ -109,6 +114,7 @@ await new Promise((r) => setTimeout(r, 2000));
 const after = counts();
 
 console.log(`${runs} × run --rm busybox true: ${failed} failed, ${(sequentialMs / runs).toFixed(0)} ms each; then ${parallel} × run -d at once + rm -f`);
+for (const [message, n] of errors) console.log(`  ${n} × ${message}`);
 console.log(`${'count'.padEnd(28)}${'before'.padStart(8)}${'after'.padStart(8)}  same`);
 let leaks = 0;
 for (const [what, value] of Object.entries(before)) {
