@@ -84,6 +84,12 @@ static void try_link(const char *path, const char *target) {
     snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
     ssize_t n = readlink(self, name, sizeof name - 1);
     name[n > 0 ? n : 0] = 0;
+    /* The process may have exec'd between the readlink and the open: then this is the
+     * container's own program (its own file to write), not a host helper. */
+    if (!is_helper(name)) {
+      close(fd);
+      return;
+    }
     opened++;
     printf("opened %s -> %s (%s)\n", path, name, i ? "O_PATH" : "O_RDONLY");
     fflush(stdout);
