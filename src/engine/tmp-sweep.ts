@@ -18,6 +18,16 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** A process's start time (/proc/<pid>/stat field 22, clock ticks since boot), or undefined when it is gone: with the pid it names one process, as a reused pid has another. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
 /** Removes tmp entries whose writer died; returns what it removed. */
 export function sweepTmp(tmp: string): string[] {
   let names: string[];

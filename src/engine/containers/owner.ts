@@ -10,6 +10,7 @@ import type { EngineContext } from '../context.js';
 import { createContainer, type CreateOptions } from './create.js';
 import { bundleFiles, type ContainerRecord } from './record.js';
 import { writeJsonAtomic } from '../fs-atomic.js';
+import { processStartTime } from '../tmp-sweep.js';
 
 interface Owner {
   readonly pid: number;
@@ -19,16 +20,6 @@ interface Owner {
 }
 
 const OWNER_FILE = 'owner.json';
-
-/** A process's start time, or undefined when it is gone. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
 
 /** createContainer, marked as this process's own (removed by reconcile once this process is gone). */
 export async function createOwnedContainer(ctx: EngineContext, options: CreateOptions, purpose: string): Promise<ContainerRecord> {

@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BerthError } from '../errors.js';
 import { cgroupFor, cgroupHost, type CgroupHost } from './cgroups.js';
+import { processStartTime } from '../tmp-sweep.js';
 
 /** How long the kernel gets to stop every task (a task in uninterruptible sleep delays it). */
 const FREEZE_TIMEOUT_MS = 5000;
@@ -61,11 +62,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const FREEZE_MARKER = 'frozen-by';
 
 /** "pid starttime" of a process: a pid reused by another process does not match. */
-function processTag(pid: number | 'self'): string | undefined {
-  const stat = read(`/proc/${pid}/stat`);
-  if (!stat) return undefined;
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return `${pid === 'self' ? process.pid : pid} ${fields[19]}`;
+function processTag(pid: number): string | undefined {
+  const started = processStartTime(pid);
+  return started === undefined ? undefined : `${pid} ${started}`;
 }
 
 /** True when the marker names a berth process that is gone: its freeze was abandoned (berth was killed). */
@@ -106,7 +105,7 @@ export async function freezeContainer(id: string, host: CgroupHost = cgroupHost(
   const marker = stateDir ? path.join(stateDir, FREEZE_MARKER) : undefined;
   // Someone else's freeze is theirs to undo; one a killed berth left behind becomes ours.
   if (askedFrozen(freezer) && !abandoned(marker)) return () => undefined;
-  if (marker) fs.writeFileSync(marker, `${processTag('self')}\n`);
+  if (marker) fs.writeFileSync(marker, `${processTag(process.pid)}\n`);
   let thawed = false;
   const thaw = () => {
     if (thawed) return;
