@@ -10,14 +10,13 @@
 // and for the monitor's health probes (--health-interval 100ms), keeps any fd
 // it can get on them, and once the helper has exec'd reopens it O_WRONLY to
 // write a script that would write "pwned" into a canary file on the host.
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ok as okInstalled } from '../_berth.js';
+import { berth, ok } from '../_berth.js';
 import { eventually, outsideDir } from '../_helpers.js';
 import { PACKAGE_ROOT } from '../../src/engine/sys.js';
 
@@ -31,37 +30,9 @@ const EXEC_BUDGET_MS = 25_000;
 let copy = '';
 let outside = '';
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** The copied package's berth, against the test's BERTH_ROOT. */
-function berthCopy(args: readonly string[], timeoutMs = 60_000): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--', path.join(copy, 'bin', 'berth.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`copy: berth ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 128, stdout, stderr });
-    });
-  });
-}
-
-async function okCopy(args: readonly string[]): Promise<string> {
-  const r = await berthCopy(args);
-  if (r.code !== 0) throw new Error(`copy: berth ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
+const berthCopy = (args: readonly string[]) => berth(args, { bin: path.join(copy, 'bin', 'berth.js') });
+const okCopy = (args: readonly string[]) => ok(args, { bin: path.join(copy, 'bin', 'berth.js') });
 
 /** bin/, dist/src, native/build copied; node_modules and the other top-level folders linked. */
 function copyPackage(): string {
@@ -81,7 +52,7 @@ const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileS
 const hashes = () => Object.fromEntries(HELPERS.map((h) => [h, sha256(path.join(copy, 'native', 'build', h))]));
 
 test.before(async () => {
-  await okInstalled(['pull', 'busybox']); // the installed berth starts the hub; the copy shares the state root
+  await ok(['pull', 'busybox']); // the installed berth starts the hub; the copy shares the state root
   copy = copyPackage();
   outside = outsideDir('berth-exe-overwrite-');
 });
