@@ -57,14 +57,24 @@ full.after(async () => {
   fs.rmdirSync(mountPoint);
 });
 
-full('an atomic write that fails for want of space leaves the old file and no temp file', () => {
-  const dir = path.join(mountPoint, 'atomic');
+/** A file `record.json` holding "old\n" in a fresh dir, then the tmpfs filled up; both removed after `fn`. */
+async function onFullDisk(name: string, fn: (dir: string, file: string) => void | Promise<void>): Promise<void> {
+  const dir = path.join(mountPoint, name);
   fs.mkdirSync(dir);
   const file = path.join(dir, 'record.json');
   writeFileAtomic(file, 'old\n');
   const filler = path.join(mountPoint, 'filler');
   try {
     execFileSync('sh', ['-c', `dd if=/dev/zero of=${filler} bs=1M count=100 2>/dev/null || true`]);
+    await fn(dir, file);
+  } finally {
+    fs.rmSync(filler, { force: true });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+full('an atomic write that fails for want of space leaves the old file and no temp file', () =>
+  onFullDisk('atomic', (dir, file) => {
     let error: NodeJS.ErrnoException | undefined;
     try {
       writeFileAtomic(file, 'x'.repeat(1 << 20));
@@ -74,28 +84,14 @@ full('an atomic write that fails for want of space leaves the old file and no te
     assert.is(error?.code, 'ENOSPC');
     assert.is(fs.readFileSync(file, 'utf8'), 'old\n', 'the old file stands');
     assert.equal(fs.readdirSync(dir), ['record.json'], 'no temp file left');
-  } finally {
-    fs.rmSync(filler, { force: true });
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-full('inside bestEffortWrites the same write is skipped, not thrown', async () => {
-  const dir = path.join(mountPoint, 'atomic2');
-  fs.mkdirSync(dir);
-  const file = path.join(dir, 'record.json');
-  writeFileAtomic(file, 'old\n');
-  const filler = path.join(mountPoint, 'filler');
-  try {
-    execFileSync('sh', ['-c', `dd if=/dev/zero of=${filler} bs=1M count=100 2>/dev/null || true`]);
+full('inside bestEffortWrites the same write is skipped, not thrown', () =>
+  onFullDisk('atomic2', async (dir, file) => {
     assert.is(await bestEffortWrites(async () => writeFileAtomic(file, 'x'.repeat(1 << 20))), false);
     assert.is(fs.readFileSync(file, 'utf8'), 'old\n');
     assert.equal(fs.readdirSync(dir), ['record.json']);
-  } finally {
-    fs.rmSync(filler, { force: true });
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 full('a container that fills the root exits with its own code; ps, logs, rm -f, rmi, prune work; nothing is left', async () => {
   const run = await on(['run', '--name', 'fill', 'busybox', 'dd', 'if=/dev/urandom', 'of=/fill', 'bs=1M', 'count=60']);
