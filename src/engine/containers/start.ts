@@ -69,9 +69,9 @@ function limitsOf(record: ContainerRecord) {
 }
 
 /** The command a container runs must exist in its rootfs: say so the way Docker does, with 127/126. */
-function checkCommand(rootfs: string, record: ContainerRecord, env: readonly string[]): void {
+function checkCommand(rootfs: string, record: ContainerRecord, env: readonly string[], binds: ReadonlyArray<ReturnType<typeof validateBind>>): void {
   // Looked up as runc does, in the container's mount namespace: through the volumes (-v /dir:/t ... /t/prog).
-  const found = findExecutable(rootfs, record.path, env, record.hostConfig.binds.map(validateBind));
+  const found = findExecutable(rootfs, record.path, env, binds);
   if ('found' in found) return;
   const prefix = 'failed to create task for container: exec';
   if (found.error === 'not-found') {
@@ -95,7 +95,8 @@ export async function startContainer(ctx: EngineContext, ref: string, options: S
     try {
       const user = resolveUser(rootfs, record.config.user);
       const env = defaultEnv(record.config.env, user, record.config.hostname);
-      checkCommand(rootfs, record, env);
+      const binds = record.hostConfig.binds.map(validateBind);
+      checkCommand(rootfs, record, env, binds);
       const cgroupsPath = cgroupFor(record.id);
       if (runtime.name === 'native') cgroup = createCgroup(record.id, limitsOf(record));
       network = await attachNetwork(ctx.paths.root, await networkRequest(ctx, record, bundle.dir));
@@ -110,14 +111,14 @@ export async function startContainer(ctx: EngineContext, ref: string, options: S
         tty: record.config.tty,
         consoleSize: options.consoleSize,
         network: network.network,
-        mounts: [...record.hostConfig.binds.map(validateBind), ...network.mounts],
+        mounts: [...binds, ...network.mounts],
         cgroupsPath: cgroupsPath.ociPath,
         limits: limitsOf(record),
         cgroupfs: true,
         security: resolveSecurity(record.hostConfig),
       });
       // A missing source becomes a directory, as Docker makes it; an existing file is bound as it is.
-      for (const bind of record.hostConfig.binds.map(validateBind)) if (!fs.existsSync(bind.source)) fs.mkdirSync(bind.source, { recursive: true });
+      for (const bind of binds) if (!fs.existsSync(bind.source)) fs.mkdirSync(bind.source, { recursive: true });
       writeJsonAtomic(bundle.configJson, spec);
       const started = await runtime.start(bundle, {
         waitAttach: options.attach ?? false,
