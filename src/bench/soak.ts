@@ -125,5 +125,15 @@ for (const [what, value] of Object.entries(before)) {
 await berth(['hub', 'stop']);
 const added = listFiles(root).filter((f) => !filesBefore.has(f));
 if (added.length) console.log(`new in the state root (${added.length}), e.g.:\n  ${added.slice(0, 8).join('\n  ')}`);
-if (!process.argv.includes('--keep')) fs.rmSync(root, { recursive: true, force: true });
+if (!process.argv.includes('--keep')) {
+  fs.rmSync(root, { recursive: true, force: true });
+  // The soak's own (now empty) cgroup parent, in every hierarchy.
+  for (const base of ['/sys/fs/cgroup', ...fs.readdirSync('/sys/fs/cgroup').map((h) => path.join('/sys/fs/cgroup', h))]) {
+    try {
+      fs.rmdirSync(path.join(base, env.BERTH_CGROUP_PARENT));
+    } catch {
+      // not there, or not a hierarchy
+    }
+  }
+}
 process.exitCode = leaks || failed ? 1 : 0;
