@@ -137,9 +137,19 @@ test('the helpers run from a sealed memfd: /proc/PID/exe is no host file', async
     assert.match(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), /^Name:\s+berth-monitor$/m);
     assert.match(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), /^CapInh:\s+0+$/m);
   }
-  // berth-exec's parent stays while its child runs: sealed as well
+  // berth-exec's parent stays while its child runs: sealed as well. It starts
+  // from the host file and re-execs from the memfd before it joins anything, so
+  // the check is on the helpers that have entered the container's mount namespace.
+  const containerMnt = fs.readlinkSync(`/proc/${pidfile}/ns/mnt`);
+  const inside = (pid: string) => {
+    try {
+      return fs.readlinkSync(`/proc/${pid}/ns/mnt`) === containerMnt;
+    } catch {
+      return false;
+    }
+  };
   const slow = berthCopy(['exec', 'sealed', 'sleep', '3']);
-  const execs = await eventually(() => { const p = running('berth-exec'); return p.length ? p : undefined; }, 5000, 'berth-exec to run');
+  const execs = await eventually(() => { const p = running('berth-exec').filter(inside); return p.length ? p : undefined; }, 5000, 'berth-exec to enter the container');
   for (const pid of execs) assert.match(fs.readlinkSync(`/proc/${pid}/exe`), /^\/memfd:berth-exec \(deleted\)$/);
   assert.is((await slow).code, 0);
   await okCopy(['rm', '-f', 'sealed']);
