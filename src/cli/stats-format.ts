@@ -1,18 +1,5 @@
 // Docker's `stats` columns, shared by the one-shot table and the live screen.
-import type { ContainerStats } from '../engine/containers/stats.js';
-import { humanSize } from '../engine/units.js';
-
-/** Binary units for memory, as Docker prints them ("12.5MiB / 1.5GiB"). */
-export function binarySize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(value < 10 ? 2 : 1).replace(/\.0+$/, '')}${units[unit]}`;
-}
+import { binarySize, type ContainerStats, humanSize } from '../engine/index.js';
 
 export const STATS_HEADERS = ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'] as const;
 

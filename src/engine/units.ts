@@ -1,4 +1,5 @@
-// Docker's units for flags: memory sizes ("512m", "1g"), --cpus ("1.5").
+// Docker's units: memory sizes in flags ("512m", "1g"), --cpus ("1.5"),
+// and sizes and durations as Docker prints them.
 import os from 'node:os';
 import { invalid } from './errors.js';
 
@@ -21,17 +22,39 @@ export function parseCpus(text: string): number {
   return cpus;
 }
 
-/** 1536 -> "1.5kB", as Docker's human sizes (decimal units). */
-export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+// Byte sizes, the one family (Docker's go-units): decimal units for disk and
+// transfer sizes, binary units for memory.  Each formatter below is one of
+// the places Docker prints sizes, with that place's precision.
+const DECIMAL = { base: 1000, units: ['B', 'kB', 'MB', 'GB', 'TB'] } as const;
+const BINARY = { base: 1024, units: ['B', 'KiB', 'MiB', 'GiB', 'TiB'] } as const;
+
+/** `bytes` in the largest unit that keeps it at least 1 (bytes stay whole), with that unit's name. */
+function scaled(bytes: number, system: typeof DECIMAL | typeof BINARY): { value: number; unit: number; name: string } {
   let value = bytes;
   let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
+  while (value >= system.base && unit < system.units.length - 1) {
+    value /= system.base;
     unit++;
   }
-  const digits = value < 10 && unit > 0 ? 3 : 4;
-  return `${Number(value.toPrecision(digits))}${units[unit]}`;
+  return { value, unit, name: system.units[unit]! };
+}
+
+/** 1536 -> "1.54kB", as Docker's human sizes (decimal units): images, system df, stats I/O. */
+export function humanSize(bytes: number): string {
+  const { value, unit, name } = scaled(bytes, DECIMAL);
+  return `${Number(value.toPrecision(value < 10 && unit > 0 ? 3 : 4))}${name}`;
+}
+
+/** Pull and push progress: decimal units, 3 significant figures ("1.23MB"). */
+export function progressSize(bytes: number): string {
+  const { value, unit, name } = scaled(bytes, DECIMAL);
+  return `${unit === 0 ? value : Number(value.toPrecision(3))}${name}`;
+}
+
+/** Binary units for memory, as Docker's stats prints them ("12.5MiB / 1.5GiB"). */
+export function binarySize(bytes: number): string {
+  const { value, unit, name } = scaled(bytes, BINARY);
+  return `${unit === 0 ? value : value.toFixed(value < 10 ? 2 : 1).replace(/\.0+$/, '')}${name}`;
 }
 
 /** Milliseconds -> Docker's "About a minute", "5 seconds", "2 hours". */
