@@ -1,8 +1,10 @@
-// What the registry server keeps, behind one interface: the storage backends
-// (filesystem.ts, memory.ts, later S3) all answer the same contract, and the
-// conformance suite (test/engine/registry/storage/_conformance.ts) runs it
-// against each.  The memory backend is the reference: when a doc comment here
-// and a backend disagree, the comment and memory.ts are right.
+// What the registry server keeps, behind one interface: the contract the
+// server speaks.  It is implemented once, over a small storage driver
+// (driver.ts: get/put/stat/list/move/delete, reader at an offset, writer with
+// append), by driver-storage.ts; the backends are drivers (drivers/), and
+// open.ts picks one from a storage URL.  The conformance suite
+// (test/engine/registry/storage/_conformance.ts) runs the driver contract and
+// this one over every driver.
 //
 // The model, as in Docker's distribution:
 //   - blobs are global and content-addressed (one copy of a layer however many
@@ -94,7 +96,7 @@ export interface RegistryStorage {
 
   /**
    * Removes the link from `repository` to the blob.  Other repositories keep
-   * theirs; the bytes stay (garbage collection is separate).  Throws
+   * theirs; the bytes stay (garbage collection is separate: gc.ts).  Throws
    * BlobUnknownError when the blob is not linked into `repository`.
    */
   deleteBlob(repository: string, digest: string): Promise<void>;
