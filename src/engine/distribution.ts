@@ -10,19 +10,19 @@ import { ensureBaseImage, HUB_DESCRIPTIONS, HUB_IMAGES } from './hub/index.js';
 import { ensureHub } from './hub/service.js';
 import { HUB_RECIPES, type HubRecipe } from './hub/recipes.js';
 import { resolveName, type ResolvedName } from './registry/resolve.js';
-import { formatProgress, pullImage, pushImage, searchIndex, login as registryLogin, logout as registryLogout, type SearchResult } from './registry/client/index.js';
+import { pullImage, pushImage, searchIndex, login as registryLogin, logout as registryLogout, type SearchResult } from './registry/client/index.js';
 import { normalizeReference } from './store/reference.js';
 import type { Image } from './store/images.js';
 import type { Readable, Writable } from 'node:stream';
 import { loadImages, saveImages } from './archive/docker-archive.js';
 
-export type Progress = (line: string) => void;
+import type { Listener, PullEvent, PushEvent } from './events.js';
 
 /** The index: BERTH_INDEX, or the local hub (started if need be). */
 export async function indexUrl(ctx: EngineContext): Promise<{ url: string; localHub: boolean }> {
   const configured = process.env.BERTH_INDEX?.trim();
   if (configured) return { url: /^[a-z]+:\/\//.test(configured) ? configured : `https://${configured}`, localHub: false };
-  return { url: await ensureHub(ctx.paths), localHub: true };
+  return { url: await ensureHub(ctx.paths, ctx.settings), localHub: true };
 }
 
 async function target(ctx: EngineContext, name: string): Promise<{ resolved: ResolvedName; localHub: boolean }> {
@@ -35,15 +35,15 @@ async function target(ctx: EngineContext, name: string): Promise<{ resolved: Res
 const isNotFound = (error: unknown) => error instanceof BerthError && (error.kind === 'not-found' || /MANIFEST_UNKNOWN|NAME_UNKNOWN|not found/i.test(error.message));
 
 /** Builds a hub recipe into the local store (the Engine supplies it: building needs the whole engine). */
-export type RecipeBuilder = (reference: string, recipe: HubRecipe, onProgress?: Progress) => Promise<Image>;
+export type RecipeBuilder = (reference: string, recipe: HubRecipe, onEvent?: Listener<PullEvent>) => Promise<Image>;
 
 /** pull: from the registry the name names, or the index. */
-export async function pull(ctx: EngineContext, name: string, onProgress?: Progress, buildRecipe?: RecipeBuilder): Promise<Image> {
+export async function pull(ctx: EngineContext, name: string, onEvent?: Listener<PullEvent>, buildRecipe?: RecipeBuilder): Promise<Image> {
   const { resolved, localHub } = await target(ctx, name);
   // Only the final putManifest needs the lock: a long pull never holds up `ps`.
   const options = {
     localTag: resolved.localName,
-    onProgress: onProgress && ((event: Parameters<typeof formatProgress>[0]) => onProgress(formatProgress(event))),
+    onProgress: onEvent,
     lock: <T>(work: () => Promise<T>) => ctx.lock.with(work),
   };
   const registryTarget = { baseUrl: resolved.baseUrl, repository: resolved.repository, name: resolved.localName.replace(/[:@][^:@/]*$/, '') };
@@ -59,13 +59,13 @@ export async function pull(ctx: EngineContext, name: string, onProgress?: Progre
     }
   }
   // The local hub lacks a base image: make it here and seed the hub with it.
-  onProgress?.(`${resolved.localName}: not on the hub yet, making it from local packages`);
+  onEvent?.({ type: 'status', text: `${resolved.localName}: not on the hub yet, making it from local packages` });
   const recipe = HUB_RECIPES[resolved.localName];
   const image = recipe && buildRecipe
-    ? await buildRecipe(resolved.localName, recipe, onProgress)
-    : await ctx.lock.with(() => ensureBaseImage(ctx.images, resolved.localName, onProgress));
+    ? await buildRecipe(resolved.localName, recipe, onEvent)
+    : await ctx.lock.with(() => ensureBaseImage(ctx.images, resolved.localName, onEvent));
   await pushImage(ctx.images, image, registryTarget, resolved.reference, {});
-  onProgress?.(`Status: Downloaded newer image for ${resolved.localName}`);
+  onEvent?.({ type: 'status', text: `Status: Downloaded newer image for ${resolved.localName}` });
   return ctx.images.resolve(resolved.localName);
 }
 
@@ -94,13 +94,13 @@ function normalizeReferenceSafe(name: string): string {
 }
 
 /** push: the local image `name` to the registry its name names (or the index). */
-export async function push(ctx: EngineContext, name: string, onProgress?: Progress) {
+export async function push(ctx: EngineContext, name: string, onEvent?: Listener<PushEvent>) {
   const image = ctx.images.find(name);
   if (!image) throw new BerthError('not-found', `An image does not exist locally with the tag: ${name}`);
   const { resolved } = await target(ctx, name);
   if (resolved.reference.startsWith('sha256:')) throw new BerthError('invalid', `cannot push a digest reference: tag the image first (berth tag ${name} NAME:TAG)`);
   const registryTarget = { baseUrl: resolved.baseUrl, repository: resolved.repository, name: resolved.localName.replace(/:[^:/]*$/, '') };
-  return pushImage(ctx.images, image, registryTarget, resolved.reference, { onProgress: onProgress && ((event) => onProgress(formatProgress(event))) });
+  return pushImage(ctx.images, image, registryTarget, resolved.reference, { onProgress: onEvent });
 }
 
 export async function search(ctx: EngineContext, term: string, limit = 25): Promise<SearchResult[]> {

@@ -3,10 +3,9 @@
 // the engine's build events.  Ctrl-C aborts the build (the running step's
 // container is removed) and exits 130.
 import type { Cli } from '../program.js';
-import { BerthError } from '../../engine/errors.js';
-import { humanSize } from '../../engine/units.js';
 import { shortId } from '../output.js';
-import type { BuildEvent } from '../../engine/build/events.js';
+import { BerthError, BuildAborted, formatProgress, humanSize, RunFailed, type BuildEvent, type PullEvent } from '../../engine/index.js';
+import { screenFor, transferRow } from '../progress/index.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -27,8 +26,12 @@ export function parseKeyValues(flag: string, values: readonly string[], fromEnv:
   return result;
 }
 
-/** One event as Docker's classic builder prints it. */
-export function renderEvent(event: BuildEvent, out: (text: string) => void): void {
+/**
+ * One event as Docker's classic builder prints it.  A base image pulled by
+ * FROM goes to `transfer` when given (on a terminal: its layers redrawn in
+ * place), else as Docker's plain lines.
+ */
+export function renderEvent(event: BuildEvent, out: (text: string) => void, transfer?: (event: PullEvent) => void): void {
   switch (event.type) {
     case 'context': return out(`Sending build context to berth  ${humanSize(event.bytes)}\n`);
     case 'step': return out(`Step ${event.index}/${event.total} : ${event.text}\n`);
@@ -38,7 +41,7 @@ export function renderEvent(event: BuildEvent, out: (text: string) => void): voi
     case 'output': return out(event.data.toString());
     case 'removed': return out(`Removing intermediate container ${shortId(event.containerId)}\n`);
     case 'image': return out(` ---> ${shortId(event.id)}\n`);
-    case 'progress': return out(`${event.line}\n`);
+    case 'progress': return transfer ? transfer(event.event) : out(`${formatProgress(event.event)}\n`);
     case 'warning': return out(`${event.message}\n`);
     case 'built': return out(`Successfully built ${shortId(event.id)}\n`);
     case 'tagged': return out(`Successfully tagged ${event.reference}\n`);
@@ -75,13 +78,15 @@ export function registerBuildCommands(cli: Cli): void {
       const buildArgs = parseKeyValues('--build-arg', flags.buildArg ?? [], true);
       const labels = parseKeyValues('--label', flags.label ?? [], false);
       const engine = await cli.engine();
-      const { build, RunFailed, BuildAborted } = await import('../../engine/build/builder.js');
       const controller = new AbortController();
       const onSigint = () => controller.abort();
       process.on('SIGINT', onSigint);
-      const write = (text: string) => process.stdout.write(text);
+      // RUN output and the pull of a base image share one screen, so a row is never redrawn over output.
+      const screen = screenFor(process.stdout);
+      const write = (text: string) => screen.write(text);
+      const transfer = (event: PullEvent) => screen.show(transferRow(event));
       try {
-        const result = await build(engine, {
+        const result = await engine.build({
           context,
           dockerfile: flags.file,
           tags: flags.tag,
@@ -91,7 +96,7 @@ export function registerBuildCommands(cli: Cli): void {
           network: network as 'bridge' | 'host' | 'none',
           labels,
           signal: controller.signal,
-          onEvent: flags.quiet ? undefined : (event) => renderEvent(event, write),
+          onEvent: flags.quiet ? undefined : (event) => renderEvent(event, write, transfer),
         });
         if (flags.quiet) console.log(result.id);
       } catch (error) {

@@ -3,10 +3,10 @@
 import fs from 'node:fs';
 import readline from 'node:readline/promises';
 import type { Cli } from '../program.js';
-import { BerthError } from '../../engine/errors.js';
+import { BerthError } from '../../engine/index.js';
 import { table, truncate } from '../output.js';
+import { transferPrinter } from '../progress/index.js';
 
-const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 async function readPassword(prompt: string): Promise<string> {
   if (!process.stdin.isTTY) throw new BerthError('invalid', 'cannot ask for a password without a terminal: use --password-stdin or -p');
@@ -31,7 +31,7 @@ export function registerDistributionCommands(cli: Cli): void {
     .argument('<name[:tag|@digest]>')
     .action(async (name: string, flags: { quiet?: boolean }) => {
       const engine = await cli.engine();
-      const image = await engine.pull(name, flags.quiet ? undefined : progress);
+      const image = await engine.pull(name, flags.quiet ? undefined : transferPrinter(process.stderr));
       console.log(image.tags.find((t) => t === name || t.startsWith(`${name}:`)) ?? image.tags[0] ?? image.id);
     });
 
@@ -42,7 +42,7 @@ export function registerDistributionCommands(cli: Cli): void {
     .argument('<name[:tag]>')
     .action(async (name: string, flags: { quiet?: boolean }) => {
       const engine = await cli.engine();
-      const result = await engine.push(name, flags.quiet ? undefined : (line) => console.log(line));
+      const result = await engine.push(name, flags.quiet ? undefined : transferPrinter(process.stdout));
       if (flags.quiet) console.log(result.digest);
     });
 

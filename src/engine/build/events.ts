@@ -2,6 +2,8 @@
 // renders them (the CLI as Docker's classic builder prints, see
 // cli/commands/build.ts).
 
+import type { PullEvent } from '../events.js';
+
 export type BuildEvent =
   /** the context was read: "Sending build context to berth  1.2kB" */
   | { readonly type: 'context'; readonly bytes: number }
@@ -19,8 +21,8 @@ export type BuildEvent =
   | { readonly type: 'removed'; readonly containerId: string }
   /** " ---> <image>": the image a step ended with */
   | { readonly type: 'image'; readonly id: string }
-  /** progress of a base image being pulled or made (debootstrap) */
-  | { readonly type: 'progress'; readonly line: string }
+  /** a base image being pulled or made (debootstrap): the pull's own typed events */
+  | { readonly type: 'progress'; readonly event: PullEvent }
   | { readonly type: 'warning'; readonly message: string }
   /** "Successfully built <image>" */
   | { readonly type: 'built'; readonly id: string }

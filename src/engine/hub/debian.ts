@@ -15,19 +15,22 @@ import { runDebootstrap } from './debootstrap.js';
 import { unmountAllUnder } from '../mount-table.js';
 import { packDirectory } from '../archive/index.js';
 import { pipeline } from 'node:stream/promises';
+import type { Listener, PhaseEvent } from '../events.js';
 
 export const DEBIAN_SUITE = 'bookworm';
 export const DEBIAN_REFERENCE = `debian:${DEBIAN_SUITE}`;
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export type Progress = (line: string) => void;
+/** Seeding reports phases: debootstrap's own, then the hub's ("writing", "importing"). */
+export type Progress = Listener<PhaseEvent>;
+const hubPhase = (name: string, text: string): PhaseEvent => ({ type: 'phase', work: 'hub', name, text });
 
 /** Returns debian:bookworm, importing it from the cached tarball (built first if absent). */
 export async function ensureDebian(store: ImageStore, onProgress?: Progress): Promise<Image> {
   const existing = store.find(DEBIAN_REFERENCE);
   if (existing) return existing;
   const tarball = await ensureDebianTarball(store.paths, onProgress);
-  onProgress?.(`importing ${tarball} as ${DEBIAN_REFERENCE}`);
+  onProgress?.(hubPhase('importing', `importing ${tarball} as ${DEBIAN_REFERENCE}`));
   return importTarball(store, fs.createReadStream(tarball), {
     ref: DEBIAN_REFERENCE,
     changes: [`ENV ${PATH_ENV}`, 'CMD ["bash"]', 'LABEL org.opencontainers.image.description="Debian 12 (bookworm), minimal base system built with debootstrap"'],
@@ -57,7 +60,7 @@ export async function ensureDebianTarball(paths: Paths, onProgress?: Progress): 
 
 async function buildTarball(paths: Paths, tarball: string, onProgress?: Progress): Promise<void> {
   const mirror = hostMirror(DEBIAN_SUITE);
-  onProgress?.(`building ${DEBIAN_REFERENCE} with debootstrap from ${mirror} (takes a few minutes, once; cached in ${paths.cache})`);
+  onProgress?.(hubPhase('building', `building ${DEBIAN_REFERENCE} with debootstrap from ${mirror} (takes a few minutes, once; cached in ${paths.cache})`));
   fs.mkdirSync(paths.tmp, { recursive: true });
   const target = fs.mkdtempSync(path.join(paths.tmp, `debootstrap-${process.pid}-`));
   const partial = `${tarball}.${process.pid}.partial`;
@@ -65,7 +68,7 @@ async function buildTarball(paths: Paths, tarball: string, onProgress?: Progress
     await runDebootstrap(target, DEBIAN_SUITE, mirror, onProgress);
     unmountAllUnder(target);
     slimTree(target);
-    onProgress?.(`writing ${tarball}`);
+    onProgress?.(hubPhase('writing', `writing ${tarball}`));
     await pipeline(packDirectory(target), fs.createWriteStream(partial, { mode: 0o644 }));
     const fd = fs.openSync(partial, 'r');
     fs.fsyncSync(fd);

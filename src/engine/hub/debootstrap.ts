@@ -1,14 +1,17 @@
-// Running debootstrap: a minimal Debian tree in a directory, its output lines
-// passed on as progress, and the tail of its log in the error when it fails.
+// Running debootstrap: a minimal Debian tree in a directory, each output line
+// passed on as a phase event ("I: Retrieving libc6 ..." is phase Retrieving),
+// and the tail of its log in the error when it fails.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { BerthError } from '../errors.js';
+import type { Listener, PhaseEvent } from '../events.js';
+import { phaseOf } from '../registry/client/progress.js';
 
 const SEARCH_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export async function runDebootstrap(target: string, suite: string, mirror: string, onProgress?: (line: string) => void): Promise<void> {
+export async function runDebootstrap(target: string, suite: string, mirror: string, onEvent?: Listener<PhaseEvent>): Promise<void> {
   const args = ['--variant=minbase', suite, target, mirror];
   const recent: string[] = [];
   const child = spawn('debootstrap', args, {
@@ -18,7 +21,7 @@ export async function runDebootstrap(target: string, suite: string, mirror: stri
   const forward = (line: string) => {
     recent.push(line);
     if (recent.length > 20) recent.shift();
-    onProgress?.(line);
+    onEvent?.(phaseOf('debootstrap', line));
   };
   readline.createInterface({ input: child.stdout }).on('line', forward);
   readline.createInterface({ input: child.stderr }).on('line', forward);

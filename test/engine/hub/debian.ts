@@ -19,7 +19,7 @@ const store = new ImageStore(paths);
 test('debian:bookworm is built (or taken from the cache) with apt-get and /etc/debian_version', async () => {
   const lines: string[] = [];
   const started = Date.now();
-  const image = await ensureBaseImage(store, DEBIAN_REFERENCE, (line) => lines.push(line));
+  const image = await ensureBaseImage(store, DEBIAN_REFERENCE, (event) => lines.push(event.text));
   console.log(`  debian:bookworm ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${lines.length} progress lines)`);
   assert.equal(image.tags, [DEBIAN_REFERENCE]);
   assert.ok(fs.existsSync(debianTarballPath(paths)), 'the rootfs tarball is cached');
@@ -43,7 +43,7 @@ test('a second store imports from the cache, quickly, to the same image id', asy
   const other = new ImageStore(statePaths(path.join(berthRoot(), 'second-root')));
   const lines: string[] = [];
   const started = Date.now();
-  const image = await ensureDebian(other, (line) => lines.push(line));
+  const image = await ensureDebian(other, (event) => lines.push(event.text));
   const seconds = (Date.now() - started) / 1000;
   console.log(`  from the cache in ${seconds.toFixed(1)} s`);
   assert.ok(!lines.some((l) => l.includes('debootstrap from')), 'debootstrap did not run again');

@@ -1,31 +1,11 @@
-// What pull and push report while they work, as typed events; clients render
-// them (formatProgress gives Docker's own lines).
+// What pull and push report while they work: the typed events of
+// ../../events.ts; formatEvent gives Docker's own line for each (what
+// `docker pull | cat` prints).
+import type { LayerStatus, PhaseEvent, PullEvent, StepEvent, TransferEvent } from '../../events.js';
+import { progressSize as humanBytes } from '../../units.js';
 
-/** Per-layer (or config) states, in Docker's words. */
-export type LayerStatus =
-  | 'Pulling fs layer'
-  | 'Waiting'
-  | 'Downloading'
-  | 'Verifying Checksum'
-  | 'Download complete'
-  | 'Already exists'
-  | 'Preparing'
-  | 'Pushing'
-  | 'Pushed'
-  | 'Layer already exists'
-  | 'Mounted from';
-
-export type ProgressEvent =
-  /** pull: "Pulling from library/busybox"; push: "The push refers to repository [localhost:5000/app]" */
-  | { readonly type: 'start'; readonly action: 'pull' | 'push'; readonly repository: string; readonly reference: string }
-  /** one blob's progress; id is the short digest (12 hex digits) */
-  | { readonly type: 'layer'; readonly id: string; readonly digest: string; readonly status: LayerStatus; readonly current?: number; readonly total?: number; readonly from?: string }
-  /** pull: the manifest digest the user asked for (the index's, for a multi-platform image) */
-  | { readonly type: 'digest'; readonly digest: string }
-  /** pull: the last line */
-  | { readonly type: 'status'; readonly upToDate: boolean; readonly name: string; readonly message: string }
-  /** push: the manifest is in place */
-  | { readonly type: 'pushed'; readonly tag: string; readonly digest: string; readonly size: number };
+export type { LayerStatus } from '../../events.js';
+export type ProgressEvent = TransferEvent;
 
 export type ProgressListener = (event: ProgressEvent) => void;
 
@@ -34,7 +14,7 @@ export function shortId(digest: string): string {
 }
 
 /** Docker's line for an event, e.g. "a1b2c3d4e5f6: Downloading 1.2MB/3.4MB". */
-export function formatProgress(event: ProgressEvent): string {
+export function formatProgress(event: PullEvent): string {
   switch (event.type) {
     case 'start':
       return event.action === 'pull' ? `${event.reference}: Pulling from ${event.repository}` : `The push refers to repository [${event.repository}]`;
@@ -46,20 +26,32 @@ export function formatProgress(event: ProgressEvent): string {
     case 'digest':
       return `Digest: ${event.digest}`;
     case 'status':
-      return event.message;
+      return event.text;
     case 'pushed':
       return `${event.tag}: digest: ${event.digest} size: ${event.size}`;
+    case 'phase':
+      return event.text;
+    case 'step':
+      return stepLine(event);
   }
 }
 
-/** Docker's progress sizes: decimal units, 3 significant figures ("1.23MB"). */
-export function humanBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) { value /= 1000; unit++; }
-  return `${unit === 0 ? value : value.toPrecision(3).replace(/\.0+$|(\.\d*?)0+$/, '$1')}${units[unit]}`;
+/** "Step 2/5 : RUN apt-get update", as Docker's classic builder prints a step. */
+export function stepLine(step: Pick<StepEvent, 'index' | 'total' | 'text'>): string {
+  return `Step ${step.index}/${step.total} : ${step.text}`;
 }
+
+/** The layer statuses that end a layer's work (a bar is full, or there is none). */
+export const FINAL_STATUSES: ReadonlySet<LayerStatus> = new Set(['Download complete', 'Already exists', 'Pull complete', 'Pushed', 'Layer already exists', 'Mounted from']);
+
+/** A phase event of `work` from a line such as debootstrap's "I: Retrieving libc6 2.36-9": its verb is the phase. */
+export function phaseOf(work: string, line: string): PhaseEvent {
+  const verb = /^(?:[IWE]: )?([A-Z][a-z]+)/.exec(line)?.[1];
+  return { type: 'phase', work, name: verb ?? work, text: line };
+}
+
+/** Docker's progress sizes ("1.23MB"): units.ts's progressSize, under the name pull and push code knows. */
+export { humanBytes };
 
 /** Calls `emit` at most every `ms` per key, and always for the last call (`force`). */
 export function throttle(ms = 100): (key: string, force: boolean, emit: () => void) => void {

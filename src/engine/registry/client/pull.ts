@@ -117,10 +117,7 @@ export async function pullImage(store: ImageStore, target: RegistryTarget, refer
   const image = await (options.lock ? options.lock(put) : put());
   const upToDate = downloaded === 0 && previous?.manifestDigest === image.manifestDigest;
   emit({ type: 'digest', digest: top.digest });
-  emit({
-    type: 'status', upToDate, name: localTag,
-    message: upToDate ? `Status: Image is up to date for ${localTag}` : `Status: Downloaded newer image for ${localTag}`,
-  });
+  emit({ type: 'status', text: upToDate ? `Status: Image is up to date for ${localTag}` : `Status: Downloaded newer image for ${localTag}` });
   return image;
 }
 
