@@ -1,6 +1,6 @@
-// Where berth keeps its state.  Everything lives under one root
-// (default /var/lib/berth, or BERTH_ROOT) so a test can use a temporary one
-// and `rm -rf` it afterwards.
+// Where berth keeps its state.  Everything lives under one root (the root
+// setting: /var/lib/berth, BERTH_ROOT or --root) so a test can use a
+// temporary one and `rm -rf` it afterwards.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,7 +34,10 @@ export interface Paths {
   readonly sockets: string;
 }
 
-export function statePaths(root = process.env.BERTH_ROOT || '/var/lib/berth'): Paths {
+/** The cache setting's default: shared by every state root on the machine. */
+export const DEFAULT_CACHE = '/var/cache/berth';
+
+export function statePaths(root: string, cache = DEFAULT_CACHE): Paths {
   const abs = path.resolve(root);
   return {
     root: abs,
@@ -43,7 +46,7 @@ export function statePaths(root = process.env.BERTH_ROOT || '/var/lib/berth'): P
     containers: path.join(abs, 'containers'),
     exits: path.join(abs, 'exits'),
     storage: path.join(abs, 'storage'),
-    cache: process.env.BERTH_CACHE || '/var/cache/berth',
+    cache: path.resolve(cache),
     tmp: path.join(abs, 'tmp'),
     lock: path.join(abs, 'lock'),
     config: path.join(abs, 'config.json'),

@@ -20,6 +20,7 @@ import { Lock } from '../lock.js';
 import { addressAt, chooseSubnet, hostRoutes, parseCidr } from '../network/cidr.js';
 import { ip, ipBatch, iptablesRestore, iptablesSave, readSysctl, writeSysctl } from '../network/commands.js';
 import { statePaths } from '../paths.js';
+import { childEnv, deriveSettings, type Settings } from '../settings.js';
 
 export interface HostRecord {
   readonly name: string;
@@ -62,11 +63,11 @@ export function validateHostName(name: string): string {
   return name;
 }
 
-export function hostsDir(root?: string): string {
+export function hostsDir(root: string): string {
   return path.join(statePaths(root).root, 'hosts');
 }
 
-const recordFile = (root: string | undefined, name: string) => path.join(hostsDir(root), `${name}.json`);
+const recordFile = (root: string, name: string) => path.join(hostsDir(root), `${name}.json`);
 
 /** The names berth gives a host's parts, all derived from its name. */
 export function hostNames(name: string) {
@@ -79,13 +80,13 @@ export function hostNames(name: string) {
   };
 }
 
-export function loadHost(name: string, root?: string): HostRecord | undefined {
+export function loadHost(name: string, root: string): HostRecord | undefined {
   validateHostName(name);
   return readJson<HostRecord | undefined>(recordFile(root, name), undefined);
 }
 
 /** The host, or an error that says how to make it. */
-export function requireHost(name: string, root?: string): HostRecord {
+export function requireHost(name: string, root: string): HostRecord {
   const host = loadHost(name, root);
   if (!host) throw new BerthError('not-found', `no such host: ${name} (make it with: berth host create ${name})`);
   if (!fs.existsSync(path.join(NETNS_DIR, host.netns))) {
@@ -94,7 +95,7 @@ export function requireHost(name: string, root?: string): HostRecord {
   return host;
 }
 
-export function listHosts(root?: string): HostRecord[] {
+export function listHosts(root: string): HostRecord[] {
   let names: string[] = [];
   try {
     names = fs.readdirSync(hostsDir(root)).filter((n) => n.endsWith('.json'));
@@ -105,15 +106,11 @@ export function listHosts(root?: string): HostRecord[] {
 }
 
 /** One lock for the whole machine: two hosts made at once must not choose the same link subnet. */
-function hostLock(root?: string): Lock {
+function hostLock(root: string): Lock {
   fs.mkdirSync(hostsDir(root), { recursive: true, mode: 0o700 });
   const dir = fs.existsSync('/run') ? '/run/berth' : path.join(os.tmpdir(), 'berth-run');
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   return new Lock(path.join(dir, 'hosts.lock'));
-}
-
-function engineCgroupParent(): string {
-  return process.env.BERTH_CGROUP_PARENT || 'berth';
 }
 
 function natRules(host: Pick<HostRecord, 'linkSubnet' | 'veth'>, chain: string): { nat: string[]; filter: string[] } {
@@ -148,12 +145,14 @@ async function removeChains(chain: string): Promise<void> {
 
 export interface CreateHostOptions {
   /** the developer's state root (the host's lives below it, in hosts/<name>) */
-  readonly root?: string;
+  readonly root: string;
+  /** the developer's cgroup-parent setting: the host's engine runs under <parent>/host-<name> */
+  readonly cgroupParent: string;
   readonly onProgress?: (line: string) => void;
 }
 
 /** `berth host create NAME`: the namespace, the link, NAT egress, the state root; recorded last. */
-export async function createHost(name: string, options: CreateHostOptions = {}): Promise<HostRecord> {
+export async function createHost(name: string, options: CreateHostOptions): Promise<HostRecord> {
   const names = hostNames(name);
   const say = options.onProgress ?? (() => undefined);
   return hostLock(options.root).with(async () => {
@@ -173,7 +172,7 @@ export async function createHost(name: string, options: CreateHostOptions = {}):
       root: path.join(hostsDir(options.root), name),
       bridge: names.bridge,
       bridgeSubnet,
-      cgroupParent: `${engineCgroupParent()}/host-${name}`,
+      cgroupParent: `${options.cgroupParent}/host-${name}`,
       changedSysctls: {},
       created: new Date().toISOString(),
     };
@@ -211,7 +210,9 @@ export async function createHost(name: string, options: CreateHostOptions = {}):
 }
 
 export interface RemoveHostOptions {
-  readonly root?: string;
+  readonly root: string;
+  /** the developer's cgroup-parent setting (see CreateHostOptions) */
+  readonly cgroupParent: string;
   readonly onProgress?: (line: string) => void;
   /**
    * Removes the host engine's containers (and stops its hub) from inside its
@@ -221,7 +222,7 @@ export interface RemoveHostOptions {
 }
 
 /** `berth host rm NAME`: its containers first, then the namespace, link, rules, cgroups and state. */
-export async function removeHost(name: string, options: RemoveHostOptions = {}): Promise<boolean> {
+export async function removeHost(name: string, options: RemoveHostOptions): Promise<boolean> {
   const names = hostNames(name);
   const host = loadHost(name, options.root);
   if (host && fs.existsSync(path.join(NETNS_DIR, host.netns)) && options.clearEngine) {
@@ -231,7 +232,7 @@ export async function removeHost(name: string, options: RemoveHostOptions = {}):
   return hostLock(options.root).with(async () => {
     const found = host ?? loadHost(name, options.root);
     const exists = !!found || fs.existsSync(path.join(NETNS_DIR, names.netns));
-    await teardown(found ?? { name, netns: names.netns, veth: names.veth, bridge: names.bridge, root: path.join(hostsDir(options.root), name), changedSysctls: {}, cgroupParent: `${engineCgroupParent()}/host-${name}` }, options.root);
+    await teardown(found ?? { name, netns: names.netns, veth: names.veth, bridge: names.bridge, root: path.join(hostsDir(options.root), name), changedSysctls: {}, cgroupParent: `${options.cgroupParent}/host-${name}` }, options.root);
     return exists;
   });
 }
@@ -239,7 +240,7 @@ export async function removeHost(name: string, options: RemoveHostOptions = {}):
 type TeardownPart = Pick<HostRecord, 'name' | 'netns' | 'veth' | 'bridge' | 'root' | 'changedSysctls' | 'cgroupParent'>;
 
 /** Undoes createHost from whatever part of it was made. Idempotent. */
-async function teardown(host: TeardownPart, root?: string): Promise<void> {
+async function teardown(host: TeardownPart, root: string): Promise<void> {
   // Namespaces the host's engine made for its containers, if it could not remove them itself.
   let netnsNames: string[] = [];
   try {
@@ -297,18 +298,20 @@ function unmountBelow(root: string): void {
  * subnet and cgroup parent, and the developer's registry on the link marked
  * plain HTTP (like Docker's insecure-registries).
  */
-export function hostEnv(host: HostRecord, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const insecure = [...(env.BERTH_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter(Boolean), `${host.gatewayAddress}:5000`];
-  return {
-    ...env,
-    BERTH_ROOT: host.root,
-    BERTH_BRIDGE: host.bridge,
-    BERTH_SUBNET: host.bridgeSubnet,
-    BERTH_CGROUP_PARENT: host.cgroupParent,
-    BERTH_INSECURE_REGISTRIES: [...new Set(insecure)].join(','),
-    BERTH_HOST: host.name,
-    BERTH_HOST_ADDRESS: host.address,
-  };
+export function hostEnv(host: HostRecord, settings: Settings): NodeJS.ProcessEnv {
+  return childEnv(hostSettings(host, settings), { BERTH_HOST: host.name });
+}
+
+/** The developer's settings as the host's engine has them: its own root, bridge, subnet, cgroup parent and address. */
+export function hostSettings(host: HostRecord, settings: Settings): Settings {
+  return deriveSettings(settings, {
+    root: host.root,
+    bridge: host.bridge,
+    subnet: host.bridgeSubnet,
+    cgroupParent: host.cgroupParent,
+    insecureRegistries: [...new Set([...settings.insecureRegistries, `${host.gatewayAddress}:5000`])],
+    hostAddress: host.address,
+  });
 }
 
 /** The command line that runs `berth ARGS` on the host: nsenter joins only its network namespace. */

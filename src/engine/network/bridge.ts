@@ -6,7 +6,7 @@
 // rules are never touched.
 import fs from 'node:fs';
 import { ip, ipBatch, iptablesRestore, iptablesSave, readSysctl, writeSysctl } from './commands.js';
-import { addressAt, addressPools, chooseSubnet, hostRoutes, parseCidr, poolSubnets } from './cidr.js';
+import { addressAt, chooseSubnet, hostRoutes, parseCidr, poolSubnets, type AddressPool } from './cidr.js';
 import { forgetSubnet, heldSubnets, recordSubnet, withSubnetLock } from './subnet-registry.js';
 import { macFor, type NetworkNames } from './names.js';
 import { deleteNetworkState, loadNetworkState, saveNetworkState, type NetworkState } from './state.js';
@@ -98,8 +98,15 @@ function removeRawLines(raw: string, names: NetworkNames): string[] {
   return lines;
 }
 
+/** Where a new bridge's subnet comes from: the subnet and address-pools settings. */
+export interface SubnetChoice {
+  /** one fixed subnet instead of a choice from the pools */
+  readonly subnet?: string;
+  readonly addressPools: readonly AddressPool[];
+}
+
 /** Makes the bridge network if it is not there; returns its state. Holding the lock. */
-export async function ensureBridge(root: string, names: NetworkNames): Promise<NetworkState> {
+export async function ensureBridge(root: string, names: NetworkNames, choice: SubnetChoice): Promise<NetworkState> {
   let state = loadNetworkState(root, names.bridge);
   // The bridge and chains are made together and `ready` is written last; the
   // bridge vanishing (a reboot, a person) means making everything again.
@@ -114,14 +121,14 @@ export async function ensureBridge(root: string, names: NetworkNames): Promise<N
   }
   // One berth process at a time on this machine chooses a subnet and makes its bridge, so two
   // engines starting at once (parallel tests, a second state root) never take the same one.
-  return withSubnetLock(() => makeBridge(root, names));
+  return withSubnetLock(() => makeBridge(root, names, choice));
 }
 
-async function makeBridge(root: string, names: NetworkNames): Promise<NetworkState> {
+async function makeBridge(root: string, names: NetworkNames, choice: SubnetChoice): Promise<NetworkState> {
   let state = loadNetworkState(root, names.bridge);
   if (!state) {
     const routes = await hostRoutes([names.bridge]);
-    const subnet = chooseSubnet(routes, poolSubnets(addressPools()), process.env.BERTH_SUBNET || undefined, heldSubnets(names.bridge));
+    const subnet = chooseSubnet(routes, poolSubnets(choice.addressPools), choice.subnet, heldSubnets(names.bridge));
     const cidr = parseCidr(subnet);
     state = { subnet, gateway: addressAt(subnet, 1), prefixLength: cidr.prefix, addresses: {}, changedSysctls: {} };
   }

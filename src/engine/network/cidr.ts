@@ -128,8 +128,7 @@ const MAX_POOL_SUBNETS = 65536;
  * (`[{"base":"172.80.0.0/16","size":24}]`), or dockerd's flag syntax, pools
  * separated by `;` or spaces (`base=172.80.0.0/16,size=24;base=10.10.0.0/16,size=24`).
  */
-export function parseAddressPools(text: string): AddressPool[] {
-  const source = 'BERTH_ADDRESS_POOLS';
+export function parseAddressPools(text: string, source = 'BERTH_ADDRESS_POOLS'): AddressPool[] {
   const trimmed = text.trim();
   let raw: unknown[];
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
@@ -165,12 +164,6 @@ export function parseAddressPools(text: string): AddressPool[] {
     if (2 ** (size - base.prefix) > MAX_POOL_SUBNETS) throw invalid(`invalid ${source} pool ${JSON.stringify(entry)}: more than ${MAX_POOL_SUBNETS} subnets; use a larger "size" or a smaller base`);
     return { base: base.text, size };
   });
-}
-
-/** The pools in effect: BERTH_ADDRESS_POOLS when set, else the defaults. */
-export function addressPools(env: NodeJS.ProcessEnv = process.env): readonly AddressPool[] {
-  const text = env.BERTH_ADDRESS_POOLS;
-  return text && text.trim() ? parseAddressPools(text) : DEFAULT_ADDRESS_POOLS;
 }
 
 /** Every subnet of the pools, in order (lazily: a pool may hold thousands). */

@@ -2,7 +2,7 @@
 // bridge name, so everything of one engine is found (and removed) by prefix
 // and never mistaken for anyone else's.
 export interface NetworkNames {
-  /** the bridge, e.g. berth0 (BERTH_BRIDGE to choose another, as tests do) */
+  /** the bridge, e.g. berth0 (the bridge setting: BERTH_BRIDGE to choose another, as tests do) */
   readonly bridge: string;
   /** nat chain jumped to from PREROUTING and OUTPUT for local destinations */
   readonly dnatChain: string;
@@ -16,8 +16,14 @@ export interface NetworkNames {
 
 const VALID_BRIDGE = /^[a-zA-Z][a-zA-Z0-9_-]{0,14}$/;
 
-export function networkNames(bridge = process.env.BERTH_BRIDGE || 'berth0'): NetworkNames {
-  if (!VALID_BRIDGE.test(bridge)) throw new Error(`invalid bridge name "${bridge}" (BERTH_BRIDGE): up to 15 letters, digits, _ or -`);
+/** Whether `name` can be a bridge: an interface name (IFNAMSIZ) that its chains' names can derive from. */
+export function checkBridgeName(name: string): boolean {
+  return VALID_BRIDGE.test(name);
+}
+
+/** The names of one engine's bridge network, from its bridge setting. */
+export function networkNames(bridge: string): NetworkNames {
+  if (!checkBridgeName(bridge)) throw new Error(`invalid bridge name "${bridge}" (BERTH_BRIDGE): up to 15 letters, digits, _ or -`);
   const base = bridge.toUpperCase();
   return { bridge, dnatChain: `${base}-DNAT`, postChain: `${base}-POST`, forwardChain: `${base}-FWD`, rawChain: `${base}-RAW` };
 }

@@ -9,6 +9,7 @@
 // subnet is stale (a root deleted under a running bridge, a crash) and is
 // ignored and removed.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Lock } from '../lock.js';
 import { readJson, writeJsonAtomic } from '../fs-atomic.js';
@@ -21,7 +22,7 @@ interface Entry {
   readonly root: string;
 }
 
-const BASE = fs.existsSync('/run') ? '/run/berth' : path.join(process.env.TMPDIR || '/tmp', 'berth-run');
+const BASE = fs.existsSync('/run') ? '/run/berth' : path.join(os.tmpdir(), 'berth-run');
 
 /** The network namespace we run in: routes and bridges are per namespace, so entries are too. */
 function namespaceDir(): string {

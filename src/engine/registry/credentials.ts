@@ -1,7 +1,7 @@
 // Saved registry credentials, as `docker login` keeps them: one JSON file
 // (mode 0600) under the user's config dir,
 //
-//   $BERTH_CONFIG_DIR/auth.json   (default ~/.config/berth/auth.json)
+//   <config dir>/auth.json   (the config-dir setting: BERTH_CONFIG_DIR, default ~/.config/berth)
 //   {"auths": {"127.0.0.1:5000": {"auth": "<base64 of user:password>"}}}
 //
 // keyed by registry host.  login() checks the credentials against the
@@ -9,7 +9,6 @@
 // next push.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { invalid, isErrno } from '../errors.js';
 
@@ -22,13 +21,9 @@ interface AuthFile {
   auths: Record<string, { auth?: string }>;
 }
 
-/** The directory of auth.json. */
-export function configDir(): string {
-  return process.env.BERTH_CONFIG_DIR || path.join(os.homedir(), '.config', 'berth');
-}
-
-export function authFile(): string {
-  return path.join(configDir(), 'auth.json');
+/** The auth.json of a config dir. */
+export function authFile(configDir: string): string {
+  return path.join(configDir, 'auth.json');
 }
 
 /**
@@ -50,8 +45,8 @@ export function registryHost(registry: string): string {
 }
 
 /** Saved credentials for a registry, or undefined. */
-export function credentialsFor(registry: string): Credentials | undefined {
-  const entry = readAuthFile().auths[registryHost(registry)];
+export function credentialsFor(configDir: string, registry: string): Credentials | undefined {
+  const entry = readAuthFile(configDir).auths[registryHost(registry)];
   if (!entry?.auth) return undefined;
   const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
@@ -60,26 +55,26 @@ export function credentialsFor(registry: string): Credentials | undefined {
 }
 
 /** Saves (replacing) the credentials of one registry. */
-export function saveCredentials(registry: string, credentials: Credentials): void {
-  const file = readAuthFile();
+export function saveCredentials(configDir: string, registry: string, credentials: Credentials): void {
+  const file = readAuthFile(configDir);
   file.auths[registryHost(registry)] = { auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64') };
-  writeAuthFile(file);
+  writeAuthFile(configDir, file);
 }
 
 /** Forgets a registry's credentials; false when none were saved. */
-export function removeCredentials(registry: string): boolean {
-  const file = readAuthFile();
+export function removeCredentials(configDir: string, registry: string): boolean {
+  const file = readAuthFile(configDir);
   const host = registryHost(registry);
   if (!(host in file.auths)) return false;
   delete file.auths[host];
-  writeAuthFile(file);
+  writeAuthFile(configDir, file);
   return true;
 }
 
-function readAuthFile(): AuthFile {
+function readAuthFile(configDir: string): AuthFile {
   let text: string;
   try {
-    text = fs.readFileSync(authFile(), 'utf8');
+    text = fs.readFileSync(authFile(configDir), 'utf8');
   } catch (error) {
     if (isErrno(error, 'ENOENT')) return { auths: {} };
     throw error;
@@ -88,12 +83,12 @@ function readAuthFile(): AuthFile {
     const parsed = JSON.parse(text) as Partial<AuthFile>;
     return { ...parsed, auths: parsed.auths && typeof parsed.auths === 'object' ? parsed.auths : {} };
   } catch (error) {
-    throw invalid(`${authFile()} is not valid JSON: fix or delete it, then log in again`, error);
+    throw invalid(`${authFile(configDir)} is not valid JSON: fix or delete it, then log in again`, error);
   }
 }
 
-function writeAuthFile(file: AuthFile): void {
-  const target = authFile();
+function writeAuthFile(configDir: string, file: AuthFile): void {
+  const target = authFile(configDir);
   fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
   const temp = `${target}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
   try {

@@ -21,15 +21,15 @@ export interface ResolvedName {
   readonly onIndex: boolean;
 }
 
-/** Registries spoken to in plain HTTP: loopback (as Docker does), and any listed in BERTH_INSECURE_REGISTRIES. */
-export function isInsecure(host: string): boolean {
+/** Registries spoken to in plain HTTP: loopback (as Docker does), and any in `insecure` (the insecure-registries setting). */
+export function isInsecure(host: string, insecure: readonly string[]): boolean {
   const hostname = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   if (hostname === 'localhost' || hostname === '::1' || /^127\./.test(hostname)) return true;
-  return (process.env.BERTH_INSECURE_REGISTRIES ?? '').split(',').map((h) => h.trim()).filter(Boolean).includes(host);
+  return insecure.includes(host);
 }
 
-export function registryUrl(host: string): string {
-  return `${isInsecure(host) ? 'http' : 'https'}://${host}`;
+export function registryUrl(host: string, insecure: readonly string[]): string {
+  return `${isInsecure(host, insecure) ? 'http' : 'https'}://${host}`;
 }
 
 /** The index's registry URL: the hub's, or Docker Hub's registry when the index is docker.io. */
@@ -37,12 +37,13 @@ export function indexRegistry(indexUrl: string): string {
   return /(^|\/\/)(index\.)?docker\.io\/?$/.test(indexUrl) ? DOCKER_HUB_REGISTRY : indexUrl.replace(/\/+$/, '');
 }
 
-export function resolveName(name: string, indexUrl: string): ResolvedName {
+/** Where `name` lives: its registry (plain HTTP when loopback or in `insecure`), or the index. */
+export function resolveName(name: string, indexUrl: string, insecure: readonly string[] = []): ResolvedName {
   const ref = parseNormalizedReference(name);
   const reference = ref.digest ?? ref.tag ?? 'latest';
   const localName = formatReference(ref);
   if (ref.domain) {
-    return { baseUrl: registryUrl(ref.domain), repository: ref.path, reference, localName, onIndex: false };
+    return { baseUrl: registryUrl(ref.domain, insecure), repository: ref.path, reference, localName, onIndex: false };
   }
   const repository = ref.path.includes('/') ? ref.path : `library/${ref.path}`;
   return { baseUrl: indexRegistry(indexUrl), repository, reference, localName, onIndex: true };

@@ -1,10 +1,13 @@
 // Per-container cgroups on v1 (one directory per controller hierarchy) and v2
 // (one directory), with memory, CPU and pids limits that the kernel enforces.
-// Layout: <hierarchy>/<parent>/<container id>, where the parent is
-// $BERTH_CGROUP_PARENT or "berth", so `berth` never touches anyone else's cgroups.
+// Layout: <hierarchy>/<parent>/<container id>, where the parent is the
+// cgroup-parent setting ("berth" by default), so `berth` never touches anyone
+// else's cgroups.  Which cgroups and which parent come in a CgroupHost, made
+// from the engine's settings by cgroupHost(settings).
 import fs from 'node:fs';
 import path from 'node:path';
 import { BerthError, invalid, isErrno } from '../errors.js';
+import { CGROUP_NAME, checkCgroupParent } from './cgroup-parent.js';
 import { checkLimits, type Limits } from './cgroup-limits.js';
 import { emptyCgroup, removeTree, subtree } from './cgroup-files.js';
 import { attachDeviceFilter } from './device-filter.js';
@@ -29,56 +32,65 @@ export interface Cgroup {
   readonly ociPath: string;
 }
 
-/** Where cgroups live on this machine.  Tests pass their own (e.g. a separate cgroup2 mount). */
+/** Where one engine's cgroups live: this machine's (or a test's own cgroup2 mount), under its parent. */
 export interface CgroupHost {
   readonly version: 1 | 2;
   /** v2: the cgroup2 mount; v1: the directory the hierarchies are mounted in */
   readonly root: string;
   /** v1 only: the mounted controller hierarchies */
   readonly hierarchies: readonly string[];
+  /** the cgroup-parent setting: containers' cgroups are <hierarchy>/<parent>/<id> */
+  readonly parent: string;
 }
 
-let cachedHost: CgroupHost | undefined;
+/** The settings a CgroupHost is made from (the engine's Settings has them). */
+export interface CgroupSettings {
+  readonly cgroupParent: string;
+  /** a cgroup2 mount to use as if it were the only one */
+  readonly cgroup2Root?: string;
+}
 
-/** This machine's cgroups: v2 when /sys/fs/cgroup is a pure cgroup2 mount, else v1 (hybrid counts as v1). */
-export function cgroupHost(): CgroupHost {
-  if (cachedHost) return cachedHost;
-  const forced = process.env.BERTH_CGROUP2_ROOT;
-  if (forced) {
+/** The cgroup mounts alone, without a parent: what a container's /sys/fs/cgroup is made from. */
+export type MachineCgroups = Omit<CgroupHost, 'parent'>;
+const detected = new Map<string, MachineCgroups>();
+
+/** The machine's cgroups: v2 when /sys/fs/cgroup is a pure cgroup2 mount, else v1 (hybrid counts as v1). Read once. */
+export function machineCgroups(cgroup2Root?: string): MachineCgroups {
+  const key = cgroup2Root ?? '';
+  const known = detected.get(key);
+  if (known) return known;
+  let found: MachineCgroups;
+  if (cgroup2Root) {
     // For tests of the v2 code paths on a hybrid machine: its cgroup2 mount (no controllers, so no limits) as if it were the only one.
-    if (!fs.existsSync(path.join(forced, 'cgroup.controllers'))) {
-      throw invalid(`BERTH_CGROUP2_ROOT=${forced} is not a cgroup2 mount (no cgroup.controllers there)`);
+    if (!fs.existsSync(path.join(cgroup2Root, 'cgroup.controllers'))) {
+      throw invalid(`BERTH_CGROUP2_ROOT=${cgroup2Root} is not a cgroup2 mount (no cgroup.controllers there): unset the cgroup2-root setting or name a cgroup2 mount`);
     }
-    cachedHost = { version: 2, root: forced, hierarchies: [] };
+    found = { version: 2, root: cgroup2Root, hierarchies: [] };
   } else if (fs.existsSync(path.join(CGROUP_ROOT, 'cgroup.controllers'))) {
-    cachedHost = { version: 2, root: CGROUP_ROOT, hierarchies: [] };
+    found = { version: 2, root: CGROUP_ROOT, hierarchies: [] };
   } else {
     if (v1Hierarchies().length === 0) {
       throw new BerthError('permission', `no cgroup filesystem is mounted at ${CGROUP_ROOT}: mount cgroup2 there (mount -t cgroup2 none ${CGROUP_ROOT}) or the v1 controllers`);
     }
     // Also name=systemd and a hybrid machine's cgroup2 mount: runc joins those too.
-    cachedHost = { version: 1, root: CGROUP_ROOT, hierarchies: v1Hierarchies(undefined, true).map((h) => h.mountPoint) };
+    found = { version: 1, root: CGROUP_ROOT, hierarchies: v1Hierarchies(undefined, true).map((h) => h.mountPoint) };
   }
-  return cachedHost;
+  detected.set(key, found);
+  return found;
 }
 
+/** The cgroups an engine with these settings uses. */
+export function cgroupHost(settings: CgroupSettings): CgroupHost {
+  return { ...machineCgroups(settings.cgroup2Root), parent: checkCgroupParent(settings.cgroupParent) };
+}
+
+/** This machine's cgroup version (its /sys/fs/cgroup, whatever an engine's cgroup2-root setting says). */
 export function cgroupVersion(): 1 | 2 {
-  return cgroupHost().version;
-}
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-
-/** The parent, checked: it becomes part of paths under /sys/fs/cgroup, so no "..", no "/x". */
-export function cgroupParent(): string {
-  const parent = process.env.BERTH_CGROUP_PARENT || 'berth';
-  if (!parent.split('/').every((segment) => NAME.test(segment))) {
-    throw invalid(`invalid cgroup parent "${parent}" (from BERTH_CGROUP_PARENT): use names of letters, digits, "_", "." and "-", separated by "/"`);
-  }
-  return parent;
+  return machineCgroups(undefined).version;
 }
 
 function checkId(id: string): void {
-  if (!NAME.test(id)) throw invalid(`invalid container id "${id}" for a cgroup name: use letters, digits, "_", "." and "-"`);
+  if (!CGROUP_NAME.test(id)) throw invalid(`invalid container id "${id}" for a cgroup name: use letters, digits, "_", "." and "-"`);
 }
 
 function recordFor(host: CgroupHost, relative: string, dirs: string[]): Cgroup {
@@ -110,10 +122,10 @@ export function applyDeviceRules(version: 1 | 2, dirs: readonly string[], rules:
  * restarted container).  On failure nothing of the container's is left; the
  * parent stays, it is shared.
  */
-export function createCgroup(id: string, limits: Limits = {}, host: CgroupHost = cgroupHost(), devices?: readonly OciDeviceRule[]): Cgroup {
+export function createCgroup(id: string, limits: Limits, host: CgroupHost, devices?: readonly OciDeviceRule[]): Cgroup {
   checkId(id);
   checkLimits(limits);
-  const relative = `${cgroupParent()}/${id}`;
+  const relative = `${checkCgroupParent(host.parent)}/${id}`;
   const dirs = host.version === 2 ? [createV2Dir(host.root, relative, limits)] : createV1Dirs(v1Of(host), relative).dirs;
   try {
     if (host.version === 2) applyV2Limits(dirs[0]!, limits); else applyV1Limits(dirs, limits);
@@ -171,8 +183,8 @@ export async function removeCgroup(cg: Cgroup, options: RemoveCgroupOptions = {}
 }
 
 /** The ids that have a cgroup under the parent: after a crash, the engine compares them with its containers. */
-export function listCgroups(host: CgroupHost = cgroupHost()): string[] {
-  const parent = cgroupParent();
+export function listCgroups(host: CgroupHost): string[] {
+  const parent = checkCgroupParent(host.parent);
   const bases = host.version === 2 ? [host.root] : host.hierarchies;
   const ids = new Set<string>();
   for (const base of bases) {
@@ -188,9 +200,9 @@ export function listCgroups(host: CgroupHost = cgroupHost()): string[] {
 }
 
 /** The record for an id found by listCgroups, so that a leftover can be read or removed. */
-export function cgroupFor(id: string, host: CgroupHost = cgroupHost()): Cgroup {
+export function cgroupFor(id: string, host: CgroupHost): Cgroup {
   checkId(id);
-  const relative = `${cgroupParent()}/${id}`;
+  const relative = `${checkCgroupParent(host.parent)}/${id}`;
   const bases = host.version === 2 ? [host.root] : host.hierarchies;
   return recordFor(host, relative, bases.map((base) => path.join(base, relative)));
 }
