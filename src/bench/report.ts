@@ -2,6 +2,7 @@
 // its three renderings: a terminal table with a bar chart of the ratios,
 // Markdown and SVG.
 import type { Figure } from './figures.js';
+import type { BenchEvent } from '../engine/index.js';
 
 export const SUITE_NAMES = ['startup', 'cpu', 'memory', 'disk', 'network', 'storage'] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number];
@@ -53,6 +54,11 @@ export interface Report {
 }
 
 const BAR_CELLS = 16; // ratio 0..2, 1.0 in the middle
+
+/** A bench event as one line of progress, e.g. "[startup] round 2/4: cli" (what a pipe gets). */
+export function progressLine(event: BenchEvent): string {
+  return event.suite ? `[${event.suite}] ${event.text}` : event.text;
+}
 
 /** A 0..2 bar with the 1.0 mark; beyond 2 ends in an arrow. */
 export function ratioBar(ratio: number, cells = BAR_CELLS): string {

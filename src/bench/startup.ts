@@ -5,7 +5,7 @@
 //
 //   node dist/src/bench/startup.js [--quick] [--root DIR]
 import { runBench } from './run.js';
-import { renderTable } from './report.js';
+import { progressLine, renderTable } from './report.js';
 
 const index = process.argv.indexOf('--root');
 const controller = new AbortController();
@@ -15,7 +15,7 @@ const report = await runBench({
   quick: process.argv.includes('--quick'),
   suites: ['startup'],
   signal: controller.signal,
-  onProgress: (line) => process.stderr.write(`${line}\n`),
+  onEvent: (event) => process.stderr.write(`${progressLine(event)}\n`),
 });
 console.log(renderTable(report, !!process.stdout.isTTY && !process.env.NO_COLOR));
 if (report.interrupted) process.exitCode = 130;
