@@ -16,6 +16,11 @@ import type { RegistryStorage } from './storage.js';
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//;
 
+/** True for `scheme://…`, false for a plain path (which means a directory). */
+export function isStorageUrl(location: string): boolean {
+  return SCHEME.test(location);
+}
+
 export function openRegistryStorage(location: string): RegistryStorage {
   const scheme = SCHEME.exec(location)?.[1]?.toLowerCase();
   if (scheme === undefined) return new FilesystemStorage(path.resolve(location));
