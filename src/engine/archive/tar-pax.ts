@@ -4,7 +4,10 @@
 // GNU tar write SCHILY.xattr.<name> values as raw bytes, so we swap in an
 // encoder/decoder that keeps those values as Buffers.  For every other key the
 // behaviour is tar-stream's own (UTF-8 strings), so other users of tar-stream
-// in the same process see no difference.
+// in the same process see no difference.  headers.js is private to
+// tar-stream: the version is pinned and what the patch relies on is checked
+// when this module loads.
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -58,13 +61,36 @@ function decodePax(buf: Buffer): Record<string, PaxValue> {
   return result;
 }
 
+/** The tar-stream this patch was written against; package.json pins it exactly, as the patch replaces private functions. */
+export const PATCHED_TAR_STREAM = '3.2.2';
+
+/** What the patch needs of tar-stream (installed in `dir`), as problems; checked at load, so a new version fails loudly rather than mangle xattrs quietly. */
+export function patchProblems(version: string, dir: string, headers: Partial<TarStreamHeaders>): string[] {
+  const problems: string[] = [];
+  if (version !== PATCHED_TAR_STREAM) problems.push(`it is ${version}, the patch is for ${PATCHED_TAR_STREAM}`);
+  if (typeof headers.encodePax !== 'function' || typeof headers.decodePax !== 'function') problems.push('headers.js has no encodePax/decodePax');
+  // pack.js and extract.js must look the functions up on the shared module object at each call
+  for (const [file, call] of [['pack.js', 'headers.encodePax('], ['extract.js', 'headers.decodePax(']] as const) {
+    let source = '';
+    try {
+      source = fs.readFileSync(path.join(dir, file), 'utf8');
+    } catch {
+      // missing: reported below
+    }
+    if (!source.includes(call)) problems.push(`${file} does not call ${call}…)`);
+  }
+  return problems;
+}
+
 function install(): void {
   const require = createRequire(import.meta.url);
   // tar-stream's package "exports" hides headers.js; requiring it by file path
   // gives the same module object that its pack.js and extract.js use.
-  const file = path.join(path.dirname(require.resolve('tar-stream')), 'headers.js');
-  const headers = require(file) as TarStreamHeaders;
+  const dir = path.dirname(require.resolve('tar-stream'));
+  const headers = require(path.join(dir, 'headers.js')) as TarStreamHeaders;
   if (headers.berthBinaryPax) return;
+  const problems = patchProblems((require('tar-stream/package') as { version: string }).version, dir, headers);
+  if (problems.length) throw new Error(`src/engine/archive/tar-pax.ts cannot patch tar-stream's PAX records: ${problems.join('; ')}. Re-check the patch against this tar-stream (test/engine/archive/apply.ts round-trips xattrs), then update PATCHED_TAR_STREAM and the pin in package.json.`);
   headers.encodePax = encodePax;
   headers.decodePax = decodePax;
   headers.berthBinaryPax = true;
