@@ -53,9 +53,4 @@ export function ensureSafeDir(root: string, dirRel: string, entryName: string, c
   return true;
 }
 
-/** Like ensureSafeDir, but only checks: true when every component exists and is a real directory. */
-export function isSafeExistingDir(root: string, dirRel: string, entryName: string): boolean {
-  return ensureSafeDir(root, dirRel, entryName, false);
-}
-
 export { lstatOrNull };

@@ -10,10 +10,6 @@ export interface WalkEntry {
   readonly stats: fs.Stats;
 }
 
-export function sortedNames(dir: string): string[] {
-  return fs.readdirSync(dir).sort(byCodeUnit);
-}
-
 export function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

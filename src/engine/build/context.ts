@@ -82,9 +82,3 @@ async function hashFile(file: string): Promise<string> {
 export function sha256(text: string | Buffer): string {
   return crypto.createHash('sha256').update(text).digest('hex');
 }
-
-/** The entries at and under `rel` ("" for the whole context), sorted. */
-export function entriesUnder(context: BuildContext, rel: string): ContextEntry[] {
-  const prefix = rel === '' ? '' : `${rel}/`;
-  return [...context.entries.values()].filter((e) => e.rel === rel || e.rel.startsWith(prefix));
-}

@@ -5,7 +5,6 @@
 // official image under `library/`.
 import { parseNormalizedReference, formatReference } from '../store/reference.js';
 
-export const DOCKER_HUB_INDEX = 'https://index.docker.io';
 export const DOCKER_HUB_REGISTRY = 'https://registry-1.docker.io';
 
 export interface ResolvedName {
