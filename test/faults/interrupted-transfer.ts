@@ -6,13 +6,12 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import tarStream from 'tar-stream';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BERTH_BIN, berth, ok, removeAll } from '../_berth.js';
 import { berthRoot, tempDir } from '../_helpers.js';
 import { serveRegistry, type TestRegistry } from '../engine/registry/_registry.js';
+import { importOneFileImage } from '../_one-file-image.js';
 
 const transfer = suite('kill -9 during pull and push');
 let registry: TestRegistry;
@@ -23,14 +22,7 @@ const BIG = crypto.randomBytes(48 * 1024 * 1024);
 transfer.before(async () => {
   registry = await serveRegistry();
   host = registry.url.replace(/^http:\/\//, '');
-  const pack = tarStream.pack();
-  pack.entry({ name: 'big', mode: 0o644 }, BIG);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of Readable.from(pack as unknown as AsyncIterable<Buffer>)) chunks.push(chunk as Buffer);
-  const file = path.join(tempDir('big-'), 'big.tar');
-  fs.writeFileSync(file, Buffer.concat(chunks));
-  await ok(['import', file, `${host}/big:v1`], { timeoutMs: 300_000 });
+  await importOneFileImage(`${host}/big:v1`, 'big', BIG);
 });
 transfer.after(async () => {
   await removeAll();
