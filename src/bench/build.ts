@@ -12,7 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { PACKAGE_ROOT } from '../engine/sys.js';
+import { PACKAGE_ROOT } from '../engine/index.js';
 
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 5);
 const BERTH = [process.execPath, '--', path.join(PACKAGE_ROOT, 'bin', 'berth.js')];

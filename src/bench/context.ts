@@ -10,15 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { Engine } from '../engine/engine.js';
-import type { CreateOptions } from '../engine/containers/create.js';
-import { statePaths } from '../engine/paths.js';
-import { NATIVE_BUILD } from '../engine/sys.js';
-import type { PortDriver } from '../engine/network/container-network.js';
-import type { DriverName } from '../engine/storage/driver.js';
+import { Engine, type BenchEvent, type Listener, type CreateOptions, statePaths, resolveSettings, NATIVE_BUILD, type PortDriver, type DriverName, processAlive } from '../engine/index.js';
 import { ratioOf, summarize, type Figure } from './figures.js';
 import type { Comparison, Skipped, SuiteName } from './report.js';
-import { processAlive } from '../engine/tmp-sweep.js';
 
 export const WORKLOADS = ['linpack', 'stream', 'random', 'disk', 'tcp', 'nop'] as const;
 export type Workload = (typeof WORKLOADS)[number];
@@ -55,16 +49,17 @@ export class BenchContext {
     userRoot: string | undefined,
     readonly quick: boolean,
     readonly signal: AbortSignal,
-    private readonly onProgress: (line: string) => void,
+    private readonly onEvent: Listener<BenchEvent>,
   ) {
-    this.home = path.join(statePaths(userRoot).root, 'bench', String(process.pid));
+    this.home = path.join(statePaths(resolveSettings({ flags: { root: userRoot } }).root).root, 'bench', String(process.pid));
     this.work = path.join(this.home, 'work');
     fs.mkdirSync(this.work, { recursive: true, mode: 0o700 });
   }
 
-  progress(suite: SuiteName, what: string): void {
+  /** What `suite` is doing now; `at` says which round of how many (round 0: the warm-up). */
+  progress(suite: SuiteName, what: string, at?: { round: number; rounds: number }): void {
     const line = `[${suite}] ${what}`;
-    if (line !== this.lastProgress) this.onProgress(line);
+    if (line !== this.lastProgress) this.onEvent({ type: 'bench', suite, text: what, ...at });
     this.lastProgress = line;
   }
 
@@ -79,7 +74,7 @@ export class BenchContext {
     if (!opened) {
       opened = (async () => {
         const engine = await Engine.open({ root: path.join(this.home, driver), storageDriver: driver, portDriver });
-        if (!engine.imageStore.list().some((i) => i.tags.includes(BENCH_IMAGE))) {
+        if (!engine.listImages().some((i) => i.tags.includes(BENCH_IMAGE))) {
           await engine.importImage(benchTar(), { ref: BENCH_IMAGE, message: 'berth bench workloads' });
         }
         return engine;
@@ -159,7 +154,7 @@ export class BenchContext {
    */
   async repeat(suite: SuiteName, variants: readonly RepeatedVariant[], rounds: number): Promise<Map<string, Map<string, number[]>>> {
     for (const v of variants) {
-      this.progress(suite, `warm-up: ${v.name}`);
+      this.progress(suite, `warm-up: ${v.name}`, { round: 0, rounds });
       await v.run();
     }
     const values = new Map(variants.map((v) => [v.name, new Map<string, number[]>()]));
@@ -167,7 +162,7 @@ export class BenchContext {
       const order = round % 2 === 0 ? variants : [...variants].reverse();
       for (const v of order) {
         this.checkAborted();
-        this.progress(suite, `round ${round + 1}/${rounds}: ${v.name}`);
+        this.progress(suite, `round ${round + 1}/${rounds}: ${v.name}`, { round: round + 1, rounds });
         const metrics = await v.run();
         const into = values.get(v.name)!;
         for (const [key, value] of Object.entries(metrics)) {
@@ -279,7 +274,7 @@ export function benchTar(extra?: { name: string; bytes: number }): Readable {
 
 /** Removes bench homes whose process died (a kill -9): their containers, loop mounts, roots. */
 export async function sweepStaleBenches(userRoot: string | undefined): Promise<void> {
-  const parent = path.join(statePaths(userRoot).root, 'bench');
+  const parent = path.join(statePaths(resolveSettings({ flags: { root: userRoot } }).root).root, 'bench');
   let names: string[];
   try {
     names = fs.readdirSync(parent);

@@ -5,7 +5,7 @@
 //   node dist/src/bench/learn-startup.js [runs]
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../engine/sys.js';
+import { PACKAGE_ROOT } from '../engine/index.js';
 
 function timeOnce(command: string, env: NodeJS.ProcessEnv): { ms: number; output: string } {
   const start = process.hrtime.bigint();

@@ -12,9 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
-import { Engine } from '../engine/engine.js';
-import { PACKAGE_ROOT } from '../engine/sys.js';
-import { freePort } from '../engine/network/free-port.js';
+import { Engine, PACKAGE_ROOT, freePort } from '../engine/index.js';
 
 function argument(name: string, fallback: string): string {
   const index = process.argv.indexOf(name);

@@ -12,8 +12,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readLogs } from '../engine/containers/logs.js';
-import { PACKAGE_ROOT } from '../engine/sys.js';
+import { readLogs, PACKAGE_ROOT } from '../engine/index.js';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);

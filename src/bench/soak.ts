@@ -13,7 +13,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../engine/sys.js';
+import { PACKAGE_ROOT } from '../engine/index.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name);

@@ -1,7 +1,7 @@
 // Writing `logs` output: entries batched per stream into large writes, each
 // waiting for the terminal or pipe to take it (backpressure), so a 1 GB log
 // goes out at the speed of the reader and never piles up in memory.
-import type { LogEntry } from '../engine/containers/logs.js';
+import type { LogEntry } from '../engine/index.js';
 
 const BATCH = 64 * 1024;
 

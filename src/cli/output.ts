@@ -1,6 +1,6 @@
 // Output helpers shared by the commands: Docker-style tables, sizes, times,
 // a tiny Go-template subset for --format, and colour that honours NO_COLOR.
-import { humanDuration } from '../engine/units.js';
+import { humanDuration } from '../engine/index.js';
 
 export const useColor = (): boolean => !process.env.NO_COLOR && process.stdout.isTTY === true && process.env.TERM !== 'dumb';
 

@@ -2,8 +2,7 @@
 // container, refreshed every second, with a CPU and a memory sparkline for
 // each.  `q`, Esc or ctrl-c quits.
 import blessed from 'blessed';
-import type { Engine } from '../engine/engine.js';
-import type { ContainerStats } from '../engine/containers/stats.js';
+import type { Engine, ContainerStats } from '../engine/index.js';
 import { STATS_HEADERS, sparkline, statsRow } from './stats-format.js';
 
 const HISTORY = 40;

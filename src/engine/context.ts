@@ -8,9 +8,15 @@ import type { LayerStore } from './layers.js';
 import type { Runtime, RuntimeName } from './runtime/driver.js';
 import type { ImageStore } from './store/images.js';
 import type { PortDriver } from './network/container-network.js';
+import type { CgroupHost } from './runtime/cgroups.js';
+import type { Settings } from './settings.js';
 
 export interface EngineContext {
   readonly paths: Paths;
+  /** every setting, resolved once by Engine.open (settings.ts): the modules below read them here, never from process.env */
+  readonly settings: Settings;
+  /** where this engine's containers' cgroups go (the cgroup-parent and cgroup2-root settings) */
+  readonly cgroups: CgroupHost;
   readonly lock: Lock;
   readonly images: ImageStore;
   readonly storage: StorageDriver;

@@ -17,8 +17,16 @@ import type { DriverName, StorageDriver } from './storage/driver.js';
 import { RUNTIME_NAMES, type Runtime, type RuntimeName } from './runtime/driver.js';
 import { nativeRuntime } from './runtime/native.js';
 import { makeRuncRuntime } from './runtime/runc.js';
-import { ImageStore, type Image } from './store/images.js';
+import { ImageStore, type Image, type ImageLayer } from './store/images.js';
+import { imageHasPath } from './store/image-files.js';
+import { buildIntermediates } from './build/cache.js';
+import type { BuildEnvironment, BuildOptions, BuildResult } from './build/builder.js';
+import type { DeployOptions, DeployResult } from './deploy/deploy.js';
+import { runLoad, type LoadOptions, type LoadReport } from './deploy/load.js';
+import { registries, type Registries } from './registries.js';
+import { hosts, type Hosts } from './hosts.js';
 import * as distribution from './distribution.js';
+import type { Listener, PullEvent, PushEvent } from './events.js';
 import { stopHub } from './hub/service.js';
 import type { HubRecipe } from './hub/recipes.js';
 import { createContainer, type CreateOptions } from './containers/create.js';
@@ -28,8 +36,7 @@ import { removeContainer, type RemoveOptions } from './containers/remove.js';
 import { refresh, reconcileAll, readExit } from './containers/reconcile.js';
 import { findContainer } from './containers/lookup.js';
 import { bundleFiles, listRecords, type ContainerRecord } from './containers/record.js';
-import { waitForExit } from './containers/wait.js';
-import { connectAttach, pump } from './containers/attach.js';
+import { attachSession, inspectContainer, waitFinished, type AttachSession } from './containers/session.js';
 import { readLogs, type LogOptions } from './containers/logs.js';
 import { execInContainer, type ExecContainerOptions } from './containers/exec.js';
 import { topContainer } from './containers/top.js';
@@ -43,7 +50,8 @@ import { packDirectory } from './archive/index.js';
 import { importTarball, type ImportOptions } from './store/import.js';
 import { chainIds } from './layers.js';
 import { normalizeReference, isReference, parseNormalizedReference } from './store/reference.js';
-import { cgroupVersion } from './runtime/cgroups.js';
+import { cgroupHost } from './runtime/cgroups.js';
+import { resolveSettings, settingsEnv, type Settings } from './settings.js';
 import { conflict } from './errors.js';
 import os from 'node:os';
 import { PassThrough, Writable } from 'node:stream';
@@ -68,15 +76,13 @@ export interface DiskUsage {
   readonly containers: { total: number; active: number; size: number; reclaimable: number };
 }
 
-export interface EngineOptions {
-  /** state root; default $BERTH_ROOT or /var/lib/berth */
-  readonly root?: string;
-  /** storage driver; default: the one this root was set up with, else overlay */
-  readonly storageDriver?: DriverName;
-  readonly runtime?: RuntimeName;
-  /** published ports through kernel NAT (default) or userland proxies; default $BERTH_PORT_DRIVER */
-  readonly portDriver?: PortDriver;
-}
+/**
+ * The engine's settings (settings.ts; the README's settings table), any of
+ * them: what is not given comes from the environment, the config file or the
+ * defaults, so `Engine.open({})` and `Engine.open({ root })` run with the
+ * BERTH_* variables in force.  A resolved Settings passes through as it is.
+ */
+export type EngineOptions = Partial<Settings>;
 
 interface EngineSettings {
   storageDriver: DriverName;
@@ -94,10 +100,11 @@ export class Engine {
 
   static async open(options: EngineOptions = {}): Promise<Engine> {
     requireRoot();
-    const paths = statePaths(options.root);
+    const resolved = resolveSettings({ flags: options });
+    const paths = statePaths(resolved.root, resolved.cache);
     for (const dir of [paths.root, paths.blobs, paths.containers, paths.storage, paths.tmp, paths.sockets]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const settings = readJson<EngineSettings | undefined>(paths.config, undefined);
-    const storageDriver = options.storageDriver ?? settings?.storageDriver ?? 'overlay';
+    const storageDriver = resolved.storageDriver ?? settings?.storageDriver ?? 'overlay';
     if (!settings) writeJsonAtomic(paths.config, { storageDriver } satisfies EngineSettings);
     const storage: StorageDriver = createDriver(storageDriver, paths);
     await storage.init();
@@ -107,21 +114,67 @@ export class Engine {
     const lock = new Lock(paths.lock);
     const ctx: EngineContext = {
       paths,
+      settings: resolved,
+      cgroups: cgroupHost(resolved),
       lock,
       images,
       storage,
       layers: new LayerStore(paths.storage, storage, (digest) => fs.createReadStream(images.blobs.path(digest))),
-      defaultRuntime: options.runtime ?? 'native',
-      portDriver: options.portDriver ?? (process.env.BERTH_PORT_DRIVER === 'proxy' ? 'proxy' : 'kernel'),
+      defaultRuntime: resolved.runtime,
+      portDriver: resolved.portDriver,
       runtime: (name) => {
         if (!RUNTIME_NAMES.includes(name)) throw new BerthError('invalid', `unknown runtime "${name}": use ${RUNTIME_NAMES.join(' or ')}`);
         return runtimes[name];
       },
-      exitCommand: (id) => [process.execPath, '--', path.join(PACKAGE_ROOT, 'bin', 'berth.js'), '--root', paths.root, '--storage-driver', storage.name, 'system', 'reconcile', id],
+      // The monitor runs it long after this process is gone: every setting goes with it explicitly
+      // (`env` sets them), so its reconcile tears down this engine's bridge and cgroups, not the defaults'.
+      exitCommand: (id) => [
+        'env', ...Object.entries(settingsEnv({ ...resolved, storageDriver: storage.name })).map(([k, v]) => `${k}=${v}`),
+        process.execPath, '--', path.join(PACKAGE_ROOT, 'bin', 'berth.js'), '--root', paths.root, '--storage-driver', storage.name, 'system', 'reconcile', id,
+      ],
     };
     const engine = new Engine(ctx);
     await lock.with(() => reconcileAll(ctx));
     return engine;
+  }
+
+  /**
+   * The registries and the hub of a state root (registries.ts): served here,
+   * in the background, or the hub's state.  Static: they need no open engine.
+   */
+  static registries(options: EngineOptions = {}): Registries {
+    const settings = resolveSettings({ flags: options });
+    return registries(statePaths(settings.root, settings.cache), settings);
+  }
+
+  /** The simulated production hosts of a state root (hosts.ts). Static: they need no open engine. */
+  static hosts(options: EngineOptions = {}): Hosts {
+    return hosts(resolveSettings({ flags: options }));
+  }
+
+  /**
+   * `load-test`: requests to a URL berth made (loopback, a host, a
+   * container), counted; bounded in count and time (deploy/load.ts).
+   */
+  static loadTest(options: Omit<LoadOptions, 'settings'>, settings: EngineOptions = {}): Promise<LoadReport> {
+    return runLoad({ ...options, settings: resolveSettings({ flags: settings }) });
+  }
+
+  /**
+   * Whether the state root is still there (and the container, if named):
+   * a container's exit hook checks this first, so that it does not recreate
+   * a root or a container that was just removed by opening the engine.
+   */
+  static stateExists(options: EngineOptions = {}, container?: string): boolean {
+    const settings = resolveSettings({ flags: options });
+    const paths = statePaths(settings.root, settings.cache);
+    if (container && !fs.existsSync(path.join(paths.containers, container))) return false;
+    return fs.existsSync(paths.config);
+  }
+
+  /** This engine's registries (Engine.registries with its settings). */
+  registries(): Registries {
+    return registries(this.ctx.paths, this.ctx.settings);
   }
 
   get paths(): Paths {
@@ -129,9 +182,6 @@ export class Engine {
   }
   get storageDriver(): DriverName {
     return this.ctx.storage.name;
-  }
-  get imageStore(): ImageStore {
-    return this.ctx.images;
   }
 
   // ---- images -------------------------------------------------------------
@@ -141,22 +191,22 @@ export class Engine {
   }
 
   /** pull: from the registry the name names, or the index (the lab's hub by default). */
-  async pull(name: string, onProgress?: (line: string) => void): Promise<Image> {
-    return distribution.pull(this.ctx, name, onProgress, (reference, recipe, progress) => this.buildRecipe(reference, recipe, progress));
+  async pull(name: string, onEvent?: Listener<PullEvent>): Promise<Image> {
+    return distribution.pull(this.ctx, name, onEvent, (reference, recipe, progress) => this.buildRecipe(reference, recipe, progress));
   }
 
   /** Builds one of the hub's recipes (apache2...) with the builder, from an empty context. */
-  private async buildRecipe(reference: string, recipe: HubRecipe, onProgress?: (line: string) => void): Promise<Image> {
+  private async buildRecipe(reference: string, recipe: HubRecipe, onEvent?: Listener<PullEvent>): Promise<Image> {
     const { build } = await import('./build/builder.js');
     const context = fs.mkdtempSync(path.join(this.ctx.paths.tmp, `recipe-${process.pid}-`));
     try {
       fs.writeFileSync(path.join(context, 'Dockerfile'), recipe.dockerfile);
-      await build(this, {
+      await build(this.buildEnvironment(), {
         context,
         tags: [reference],
         onEvent: (event) => {
-          if (event.type === 'step') onProgress?.(`Step ${event.index}/${event.total} : ${event.text}`);
-          else if (event.type === 'progress') onProgress?.(event.line);
+          if (event.type === 'step') onEvent?.(event);
+          else if (event.type === 'progress') onEvent?.(event.event);
         },
       });
       return this.ctx.images.resolve(reference);
@@ -165,9 +215,20 @@ export class Engine {
     }
   }
 
+  /** `build`: the image a Dockerfile makes (build/builder.ts), tagged; progress as BuildEvents. */
+  async build(options: BuildOptions): Promise<BuildResult> {
+    const { build } = await import('./build/builder.js');
+    return build(this.buildEnvironment(), options);
+  }
+
+  /** What the builder takes from the engine: it does not import the Engine (see BuildEnvironment). */
+  private buildEnvironment(): BuildEnvironment {
+    return { ctx: this.ctx, imageForRun: (name, onEvent) => this.imageForRun(name, onEvent) };
+  }
+
   /** push: to the registry the name names (`localhost:5000/app`), or the index (`alice/app`). */
-  async push(name: string, onProgress?: (line: string) => void) {
-    return distribution.push(this.ctx, name, onProgress);
+  async push(name: string, onEvent?: Listener<PushEvent>) {
+    return distribution.push(this.ctx, name, onEvent);
   }
 
   async search(term: string, limit?: number) {
@@ -203,20 +264,20 @@ export class Engine {
   }
 
   /** The image if present, else pulled, as `run` does ("Unable to find image ... locally"). */
-  async imageForRun(name: string, onProgress?: (line: string) => void): Promise<Image> {
+  async imageForRun(name: string, onEvent?: Listener<PullEvent>): Promise<Image> {
     // A malformed name is an error before any lookup ("Busybox": must be lowercase), as in Docker.
     if (!/^(sha256:)?[0-9a-f]{1,64}$/.test(name)) parseNormalizedReference(name);
     const found = this.ctx.images.find(name);
     if (found) return found;
-    onProgress?.(`Unable to find image '${name.includes(':') || name.includes('@') ? name : `${name}:latest`}' locally`);
-    return this.pull(name, onProgress);
+    onEvent?.({ type: 'status', text: `Unable to find image '${name.includes(':') || name.includes('@') ? name : `${name}:latest`}' locally` });
+    return this.pull(name, onEvent);
   }
 
   // ---- containers ---------------------------------------------------------
 
-  async create(options: CreateOptions, onProgress?: (line: string) => void): Promise<ContainerRecord> {
-    await this.imageForRun(options.image, onProgress);
-    return createContainer(this.ctx, options, onProgress);
+  async create(options: CreateOptions, onEvent?: Listener<PullEvent>): Promise<ContainerRecord> {
+    await this.imageForRun(options.image, onEvent);
+    return createContainer(this.ctx, options, onEvent);
   }
 
   async start(ref: string, options?: StartContainerOptions): Promise<ContainerRecord> {
@@ -227,26 +288,25 @@ export class Engine {
    * create + start + wait, collecting the output: what `run` does without a
    * terminal, for the lab's checks and the benchmarks.
    */
-  async run(options: CreateOptions, io: { stdin?: string | Buffer; onProgress?: (line: string) => void } = {}): Promise<RunResult> {
-    const created = await this.create({ ...options, interactive: options.interactive ?? io.stdin !== undefined }, io.onProgress);
-    await this.start(created.id, { attach: true, stdinOnce: io.stdin !== undefined });
-    const socket = await connectAttach(bundleFiles(this.ctx.paths.containers, created.id).socket);
+  async run(options: CreateOptions, io: { stdin?: string | Buffer; onEvent?: Listener<PullEvent> } = {}): Promise<RunResult> {
+    const created = await this.create({ ...options, interactive: options.interactive ?? io.stdin !== undefined }, io.onEvent);
+    const session = await this.attachTo(created, { stdinOnce: io.stdin !== undefined });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     const collector = (into: Buffer[]) => new Writable({ write(chunk, _e, done) { into.push(chunk); done(); } });
     const streams = { stdout: collector(stdout), stderr: collector(stderr), tty: options.tty ?? false };
-    const pumping = pump(socket, streams);
-    if (io.stdin !== undefined) socket.end(io.stdin);
-    await pumping;
+    await session.pump(streams, io.stdin);
     const finished = await this.waitFor(await this.inspect(created.id).catch(() => created));
     return { id: created.id, exitCode: finished.state.exitCode, error: finished.state.error, oomKilled: finished.state.oomKilled, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() };
   }
 
-  /** Attach socket of a running container (see containers/attach.ts to pump it). */
-  async attach(ref: string) {
-    const record = await this.inspect(ref);
-    if (record.state.status !== 'running') throw new BerthError('conflict', 'You cannot attach to a stopped container, start it first');
-    return { record, socket: await connectAttach(bundleFiles(this.ctx.paths.containers, record.id).socket) };
+  /**
+   * Attached to a container, started first (held until we are connected)
+   * when `start` is given: `run` without -d, `start -a`, `attach`.  Pump the
+   * session's streams, then ask it for the end (the exit, or a detach).
+   */
+  async attachTo(record: ContainerRecord, start?: StartContainerOptions): Promise<AttachSession> {
+    return attachSession(this.ctx, record, start);
   }
 
   /** Waits for the container to exit and returns its finished record (removed already if --rm). */
@@ -254,28 +314,9 @@ export class Engine {
     return this.waitFor(await this.inspect(ref));
   }
 
-  /**
-   * Waits on a container the caller already knows.  With --rm, any berth
-   * process may finish and remove it first (a monitor's exit hook reconciles
-   * every container); its exit is then read from the record it left in exits/.
-   */
+  /** Waits on a container the caller already knows (its exit is read from exits/ when --rm removed it). */
   async waitFor(record: ContainerRecord): Promise<ContainerRecord> {
-    const bundle = bundleFiles(this.ctx.paths.containers, record.id);
-    if (record.state.status === 'running') await waitForExit(bundle, record.state.monitorPid);
-    return this.ctx.lock.with(async () => {
-      try {
-        const found = await refresh(this.ctx, findContainer(this.ctx.paths.containers, record.id));
-        // This refresh may have been what removed a --rm container: its exit record is ours, and done with.
-        if (found.hostConfig.autoRemove) fs.rmSync(path.join(this.ctx.paths.exits, `${record.id}.json`), { force: true });
-        return found;
-      } catch (error) {
-        const left = readJson<Partial<ContainerRecord['state']> | undefined>(path.join(this.ctx.paths.exits, `${record.id}.json`), undefined);
-        if (!left) throw error;
-        // Read once: the waiter that asked for it is done with it (reconcile prunes any others).
-        fs.rmSync(path.join(this.ctx.paths.exits, `${record.id}.json`), { force: true });
-        return { ...record, state: { ...record.state, ...left, status: 'exited' as const, pid: 0, monitorPid: 0 } };
-      }
-    });
+    return waitFinished(this.ctx, record);
   }
 
   async stop(ref: string, timeoutSeconds?: number): Promise<ContainerRecord> {
@@ -306,7 +347,12 @@ export class Engine {
   }
 
   async inspect(ref: string): Promise<ContainerRecord> {
-    return this.ctx.lock.with(async () => refresh(this.ctx, findContainer(this.ctx.paths.containers, ref)));
+    return inspectContainer(this.ctx, ref);
+  }
+
+  /** Where `logs` reads the container's output from (inspect's LogPath). */
+  logPath(record: ContainerRecord): string {
+    return bundleFiles(this.ctx.paths.containers, record.id).log;
   }
 
   logs(record: ContainerRecord, options: Omit<LogOptions, 'running'> = {}) {
@@ -330,12 +376,12 @@ export class Engine {
     const all = (await this.list()).filter((r) => r.state.status === 'running');
     const records = refs.length ? await Promise.all(refs.map((ref) => this.inspect(ref))) : all;
     const running = records.filter((r) => r.state.status === 'running');
-    const before = running.map((r) => readContainer(r));
+    const before = running.map((r) => readContainer(r, this.ctx.cgroups));
     await new Promise((r) => setTimeout(r, intervalMs));
     const result: ContainerStats[] = [];
     running.forEach((r, i) => {
       try {
-        result.push(statsBetween(r, before[i]!, readContainer(r)));
+        result.push(statsBetween(r, before[i]!, readContainer(r, this.ctx.cgroups)));
       } catch {
         // exited between the two readings
       }
@@ -364,6 +410,21 @@ export class Engine {
 
   inspectImage(name: string) {
     return this.ctx.images.inspect(name);
+  }
+
+  /** The image's layers, bottom first (digest, diffId, sizes). */
+  imageLayers(name: string): ImageLayer[] {
+    return this.ctx.images.layers(name);
+  }
+
+  /** Whether `file` (absolute) is in the image, read from its layer tars: no container made. */
+  async imageHasPath(name: string, file: string): Promise<boolean> {
+    return imageHasPath(this.ctx.images, name, file);
+  }
+
+  /** Ids of the images a build made for its steps, which `images` hides without -a. */
+  buildIntermediates(): Set<string> {
+    return buildIntermediates(this.ctx.paths.root);
   }
 
   /**
@@ -417,7 +478,7 @@ export class Engine {
     // export pauses it: nothing in it can swap a directory for a symlink mid-walk.
     let thaw: () => void = () => undefined;
     try {
-      if (record.state.status === 'running') thaw = await freezeContainer(record.id, undefined, path.join(this.ctx.paths.containers, record.id));
+      if (record.state.status === 'running') thaw = await freezeContainer(record.id, this.ctx.cgroups, path.join(this.ctx.paths.containers, record.id));
     } catch (error) {
       await this.releaseRootfs(record.id);
       throw error;
@@ -450,7 +511,20 @@ export class Engine {
       await withFrozen(record.id, record.state.status === 'running', async () => {
         if (from) await copyOut(rootfs, from.path, destination, ref);
         else await copyIn(rootfs, source, to!.path, ref, this.ctx.paths.tmp);
-      }, path.join(this.ctx.paths.containers, record.id));
+      }, path.join(this.ctx.paths.containers, record.id), this.ctx.cgroups);
+    } finally {
+      await this.releaseRootfs(record.id);
+    }
+  }
+
+  /**
+   * A created container's rootfs mounted for `use`, unmounted after (unless
+   * the container runs by then): the bench times a mount this way.
+   */
+  async withRootfs<T>(record: ContainerRecord, use: (rootfs: string) => Promise<T> | T): Promise<T> {
+    const rootfs = await this.ctx.storage.mount(record.id);
+    try {
+      return await use(rootfs);
     } finally {
       await this.releaseRootfs(record.id);
     }
@@ -462,6 +536,17 @@ export class Engine {
       const now = listRecords(this.ctx.paths.containers).find((r) => r.id === id);
       if (now && now.state.status !== 'running') await this.ctx.storage.unmount(id);
     });
+  }
+
+  // ---- deploy -------------------------------------------------------------
+
+  /**
+   * `deploy`: the service's new version behind its front door, with zero
+   * downtime or naively (deploy/deploy.ts); one DeployEvent per phase.
+   */
+  async deploy(options: DeployOptions): Promise<DeployResult> {
+    const { deploy } = await import('./deploy/deploy.js');
+    return deploy(this, options);
   }
 
   // ---- system -------------------------------------------------------------
@@ -476,7 +561,7 @@ export class Engine {
       storageDriver: this.ctx.storage.name,
       runtimes: RUNTIME_NAMES,
       defaultRuntime: this.ctx.defaultRuntime,
-      cgroupVersion: cgroupVersion(),
+      cgroupVersion: this.ctx.cgroups.version,
       kernel: os.release(),
       operatingSystem: readOsName(),
       architecture: os.machine(),
@@ -546,10 +631,6 @@ export class Engine {
   /** For tests and `system prune`: release what the storage driver holds for itself. */
   async shutdown(): Promise<void> {
     await this.ctx.storage.shutdown();
-  }
-
-  get context(): EngineContext {
-    return this.ctx;
   }
 }
 

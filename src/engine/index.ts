@@ -1,20 +1,34 @@
 // The one door into the engine: src/cli, src/tui, src/lessons and src/bench
 // import the engine through this file only (test/architecture/imports.ts
-// enforces it).  It exports `Engine`, the types its methods take and return,
-// and the few pure helpers clients need to parse flags and format output.
+// enforces it, and that nothing in src/engine imports them back).
 //
-// Step 1 of issue 13: this re-exports every name the clients import today, so
-// they can move onto it; the list shrinks as features move behind Engine.
+// It exports `Engine`, the types its methods take and return, and the few
+// pure helpers clients need to parse flags and format output.  Every feature
+// is an Engine method, or a sub-API one returns:
+//
+//   Engine.open(options)        containers, images, build, pull/push, deploy...
+//   engine.attachTo(record)     an attach session: pump the streams, then end()
+//   Engine.registries(options)  registries served here or in the background, the hub (registries.ts)
+//   Engine.hosts(options)       simulated production hosts (hosts.ts)
+//   Engine.loadTest(options)    the deploy demo's load generator
+//   Engine.stateExists(...)     whether a state root (and a container) is still there
+//
+// The engine's context (stores, storage driver, lock) is not exported: a
+// client that needs something from it needs a new Engine method.
 
 // the engine and its entry points
 export { Engine, requireRoot } from './engine.js';
 export type { EngineOptions, RunResult, RemovedImageReport, DiskUsage } from './engine.js';
 export { BerthError, invalid, explainSystemError } from './errors.js';
 
+// settings: resolved once (environment, config file, flags), passed to Engine.open and to child processes
+export { resolveSettings, deriveSettings, childEnv, settingsEnv, configFile, SETTINGS, type Settings } from './settings.js';
+
 // containers
 export type { ContainerRecord, NetworkMode } from './containers/record.js';
-export { bundleFiles } from './containers/record.js';
-export { connectAttach, pump } from './containers/attach.js';
+export type { AttachSession } from './containers/session.js';
+export type { AttachStreams, PumpResult } from './containers/attach.js';
+export { DETACH_KEYS } from './runtime/protocol.js';
 export type { CreateOptions } from './containers/create.js';
 export type { ContainerStats } from './containers/stats.js';
 export type { LogEntry } from './containers/logs.js';
@@ -34,27 +48,30 @@ export type { PortDriver } from './network/container-network.js';
 export { freePort } from './network/free-port.js';
 
 // images, storage, build
-export type { ImageStore } from './store/images.js';
+export type { Image, ImageLayer } from './store/images.js';
 export type { DriverName } from './storage/driver.js';
 export { driverProblem } from './storage/index.js';
-export { build, RunFailed, BuildAborted } from './build/builder.js';
+export { RunFailed, BuildAborted } from './build/builder.js';
+export type { BuildOptions, BuildResult } from './build/builder.js';
 export type { BuildEvent } from './build/events.js';
-export { buildIntermediates } from './build/cache.js';
 
 // registry, hub, hosts, deploy
-export { startRegistry } from './registry/server/index.js';
+export type { Registries, ServeOptions, ServedRegistry } from './registries.js';
 export type { AuthConfig } from './registry/server/auth.js';
-export { FilesystemStorage } from './registry/storage/filesystem.js';
-export { startRegistryService, stopRegistryServices } from './registry/service.js';
-export { runningHub } from './hub/service.js';
+export { listenFlag, listenUrl, parseListen, type ListenAddress } from './network/listen-address.js';
+export type { Hosts } from './hosts.js';
 export type { HostRecord } from './host/host.js';
-export { createHost, removeHost, listHosts, requireHost, hostCommand, hostEnv } from './host/host.js';
-export { deploy } from './deploy/deploy.js';
-export { runLoad, formatReport } from './deploy/load.js';
+export type { DeployOptions, DeployResult } from './deploy/deploy.js';
+export type { LoadOptions, LoadReport } from './deploy/load.js';
+export { formatReport as formatLoadReport } from './deploy/load.js';
+
+// progress: typed events of long work, and Docker's line for each
+export type { BenchEvent, DeployEvent, LayerStatus, Listener, PhaseEvent, PullEvent, PushEvent, StatusEvent, StepEvent, TransferEvent } from './events.js';
+export { FINAL_STATUSES, formatProgress, stepLine } from './registry/client/progress.js';
 
 // paths, units, files, processes
 export { statePaths } from './paths.js';
 export { PACKAGE_ROOT, NATIVE_BUILD } from './sys.js';
-export { humanSize, humanDuration, parseBytes, parseCpus } from './units.js';
+export { binarySize, humanSize, humanDuration, parseBytes, parseCpus, progressSize } from './units.js';
 export { writeJsonAtomic } from './fs-atomic.js';
 export { processAlive } from './tmp-sweep.js';

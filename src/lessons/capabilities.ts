@@ -1,6 +1,8 @@
 // What a lesson may `require`: engine capabilities that land one by one.  A
 // capability is present when the berth command has its command(s); a lesson
-// requiring a missing one is shown as "coming", not as broken.
+// requiring a missing one is shown as "coming", not as broken.  The caller
+// (the CLI, a test) hands in its command tree: the lessons do not import the
+// CLI (test/architecture/imports.ts).
 
 /** capability → the berth commands it needs ("registry start": a subcommand) */
 export const CAPABILITIES: Readonly<Record<string, readonly string[]>> = {
@@ -12,21 +14,16 @@ export const CAPABILITIES: Readonly<Record<string, readonly string[]>> = {
   bench: ['bench'],
 };
 
-let cached: Promise<Set<string>> | undefined;
-
-interface CommandTree {
+/** The shape of a commander program that is read here: its commands and their subcommands. */
+export interface CommandTree {
   name(): string;
   readonly commands: readonly CommandTree[];
 }
 
-/** The capabilities this berth has: from `program` (the running CLI's), else the CLI program loaded once. */
-export function presentCapabilities(program?: CommandTree): Promise<Set<string>> {
-  cached ??= (async () => {
-    const root: CommandTree = program ?? (await import('../cli/program.js')).buildProgram().program;
-    const commands = new Set(root.commands.flatMap((c) => [c.name(), ...c.commands.map((s) => `${c.name()} ${s.name()}`)]));
-    return new Set(Object.entries(CAPABILITIES).filter(([, needs]) => needs.every((n) => commands.has(n))).map(([name]) => name));
-  })();
-  return cached;
+/** The capabilities this berth has: those whose commands `program` (the running CLI's) has. */
+export function presentCapabilities(program: CommandTree): Set<string> {
+  const commands = new Set(program.commands.flatMap((c) => [c.name(), ...c.commands.map((s) => `${c.name()} ${s.name()}`)]));
+  return new Set(Object.entries(CAPABILITIES).filter(([, needs]) => needs.every((n) => commands.has(n))).map(([name]) => name));
 }
 
 export function missingCapabilities(requires: readonly string[], present: ReadonlySet<string>): string[] {

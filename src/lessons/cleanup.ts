@@ -1,6 +1,6 @@
 // Removes what an earlier attempt at a lesson left: every container labelled
 // berth.lesson=<id> (the runner labels what `run`/`create` make).
-import type { Engine } from '../engine/engine.js';
+import type { Engine } from '../engine/index.js';
 import { LESSON_LABEL } from './command-line.js';
 
 export async function lessonContainers(engine: Engine, lessonId: string) {

@@ -1,7 +1,7 @@
 // Text views of the lessons and of a learner's progress, for `lesson list`,
 // `progress` and `berth learn` when stdout is not a terminal.
 import os from 'node:os';
-import { presentCapabilities, notReady } from './capabilities.js';
+import { presentCapabilities, notReady, type CommandTree } from './capabilities.js';
 import { isBroken, loadLessons, type LoadedLesson } from './loader.js';
 import { lessonProgress, loadProgress, progressFile, type Progress } from './progress.js';
 
@@ -17,10 +17,11 @@ export function lessonState(item: LoadedLesson, progress: Progress, present: Rea
   return { state: 'new', note: `${item.lesson.steps.length} steps` };
 }
 
-export async function lessonListing(): Promise<string> {
+/** The lessons as `lesson list` prints them; `program` is the running CLI's (its commands say which lessons can run). */
+export async function lessonListing(program: CommandTree): Promise<string> {
   const loaded = loadLessons();
   const progress = loadProgress();
-  const present = await presentCapabilities();
+  const present = presentCapabilities(program);
   const rows = loaded.map((item, i) => {
     const { note } = lessonState(item, progress, present);
     return `${String(i + 1).padStart(2)}  ${(item.lesson.title || item.lesson.file).padEnd(34)} ${item.lesson.duration.padEnd(8)} ${note}`;

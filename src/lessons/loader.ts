@@ -2,7 +2,7 @@
 // $BERTH_LESSONS_DIR), in file-name order.
 import fs from 'node:fs';
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../engine/sys.js';
+import { PACKAGE_ROOT } from '../engine/index.js';
 import { parseLesson } from './parse.js';
 import type { Lesson, Problem } from './types.js';
 import { lintLesson, lintSet } from './lint.js';

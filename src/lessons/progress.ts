@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeJsonAtomic } from '../engine/fs-atomic.js';
+import { writeJsonAtomic } from '../engine/index.js';
 
 export interface LessonProgress {
   /** the step the learner is on (0-based) */

@@ -4,7 +4,7 @@
 // call this.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../engine/sys.js';
+import { PACKAGE_ROOT } from '../engine/index.js';
 import type { Prepared } from './command-line.js';
 
 export const BERTH_BIN = path.join(PACKAGE_ROOT, 'bin', 'berth.js');

@@ -1,6 +1,6 @@
 // Facts for the under-the-hood panel, read while it is shown (every 2 s).
 import { useEffect, useState } from 'react';
-import type { Engine } from '../engine/engine.js';
+import type { Engine } from '../engine/index.js';
 import { containerFacts, touchedContainer, type Fact } from '../lessons/under-the-hood.js';
 
 export function useHoodFacts(shown: boolean, openEngine: () => Promise<Engine>, lessonId: string, named: readonly string[], tick: unknown): Fact[] | undefined {

@@ -5,11 +5,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadLessons } from '../../src/lessons/loader.js';
 import { notReady, presentCapabilities } from '../../src/lessons/capabilities.js';
+import { buildProgram } from '../../src/cli/program.js';
 import { berth, removeAll } from '../_berth.js';
 import { tempDir } from '../_helpers.js';
 
 const lessons = suite('every lesson, headlessly');
-const present = await presentCapabilities();
+const present = presentCapabilities(buildProgram().program);
 let config: string;
 
 lessons.before(() => {

@@ -6,9 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PAPER, SEED } from '../claims.js';
 import { benchTar, figureOf, IN_IMAGE, type BenchContext, type RepeatedVariant } from '../context.js';
-import { driverProblem } from '../../engine/storage/index.js';
-import type { DriverName } from '../../engine/storage/driver.js';
-import type { Engine } from '../../engine/engine.js';
+import { driverProblem, type DriverName, type Engine } from '../../engine/index.js';
 
 const METRICS: Array<[string, string, string, string]> = [
   ['seq_write_mbs', 'seq write 1M', 'MB/s', PAPER.fioSeq],
@@ -63,7 +61,7 @@ export async function diskSuite(ctx: BenchContext): Promise<void> {
   const copyVariants: RepeatedVariant[] = [{ name: 'host fs', run: () => ctx.native('disk', ['firstwrite', hostBig]) }];
   for (const [driver, engine] of drivers) {
     ctx.progress('disk', `importing a ${bigMib} MiB image for ${driver}`);
-    if (!engine.imageStore.list().some((i) => i.tags.includes(BIG_IMAGE))) {
+    if (!engine.listImages().some((i) => i.tags.includes(BIG_IMAGE))) {
       await engine.importImage(benchTar({ name: 'big', bytes: bigBytes }), { ref: BIG_IMAGE, message: 'berth bench copy-up' });
     }
     copyVariants.push({ name: driver, run: () => ctx.container(engine, { image: BIG_IMAGE, cmd: [IN_IMAGE('disk'), 'firstwrite', '/big'] }) });

@@ -6,8 +6,7 @@
 import net from 'node:net';
 import { PAPER, SEED } from '../claims.js';
 import { figureOf, IN_IMAGE, NATIVE, type BenchContext, type Metrics, type RepeatedVariant } from '../context.js';
-import type { Engine } from '../../engine/engine.js';
-import type { ContainerRecord } from '../../engine/containers/record.js';
+import type { Engine, ContainerRecord } from '../../engine/index.js';
 
 const SERVER_PORT = 5001;
 

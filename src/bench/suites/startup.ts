@@ -9,9 +9,7 @@ import path from 'node:path';
 import { PAPER, SEED } from '../claims.js';
 import { BENCH_IMAGE, benchTar, IN_IMAGE, NATIVE, type BenchContext } from '../context.js';
 import { timeInterleaved, type TimedVariant } from '../timing.js';
-import { buildOciSpec } from '../../engine/runtime/oci-spec.js';
-import { PACKAGE_ROOT } from '../../engine/sys.js';
-import type { Engine } from '../../engine/engine.js';
+import { buildOciSpec, PACKAGE_ROOT, type Engine } from '../../engine/index.js';
 
 const find = (...candidates: string[]) => candidates.find((p) => fs.existsSync(p));
 
@@ -101,7 +99,7 @@ export async function startupSuite(ctx: BenchContext): Promise<void> {
       maxTime: ctx.quick ? 0.2 : 2,
       minSamples: ctx.quick ? 3 : 10,
       signal: ctx.signal,
-      progress: (what) => ctx.progress('startup', what),
+      progress: (what, at) => ctx.progress('startup', what, at),
     });
     const native = { label: 'native fork+exec', ...figures.get('native fork+exec')! };
     for (const v of variants.slice(1)) {

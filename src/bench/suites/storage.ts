@@ -7,9 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { PAPER, SEED } from '../claims.js';
 import { benchTar, IN_IMAGE, type BenchContext } from '../context.js';
 import { summarize } from '../figures.js';
-import { driverProblem } from '../../engine/storage/index.js';
-import type { DriverName } from '../../engine/storage/driver.js';
-import type { Engine } from '../../engine/engine.js';
+import { driverProblem, type DriverName, type Engine } from '../../engine/index.js';
 
 const OPS = ['create', 'mount', 'commit', 'remove'] as const;
 type Op = (typeof OPS)[number];
@@ -21,9 +19,7 @@ async function cycle(engine: Engine, image: string): Promise<Record<Op, number>>
   times.create = performance.now() - t;
   try {
     t = performance.now();
-    const rootfs = await engine.context.storage.mount(record.id);
-    fs.writeFileSync(path.join(rootfs, 'tmp', 'committed'), 'bench\n');
-    await engine.context.storage.unmount(record.id);
+    await engine.withRootfs(record, (rootfs) => fs.writeFileSync(path.join(rootfs, 'tmp', 'committed'), 'bench\n'));
     times.mount = performance.now() - t;
     t = performance.now();
     const committed = await engine.commit(record.id);
@@ -61,7 +57,7 @@ export async function storageSuite(ctx: BenchContext): Promise<void> {
     for (const [driver, engine] of order) {
       for (const mib of sizes) {
         ctx.checkAborted();
-        ctx.progress('storage', `${round < 0 ? 'warm-up' : `round ${round + 1}/${rounds}`}: ${driver} ${mib} MiB`);
+        ctx.progress('storage', `${round < 0 ? 'warm-up' : `round ${round + 1}/${rounds}`}: ${driver} ${mib} MiB`, { round: round + 1, rounds });
         const times = await cycle(engine, imageName(mib));
         if (round < 0) continue;
         for (const op of OPS) samples.set(key(driver, mib, op), [...(samples.get(key(driver, mib, op)) ?? []), times[op]]);

@@ -2,6 +2,8 @@
 // (src/bench).  Progress on stderr, the table on stdout, reports on request.
 import fs from 'node:fs';
 import type { Cli } from '../program.js';
+import type { BenchEvent } from '../../engine/index.js';
+import { benchRow, screenFor } from '../progress/index.js';
 
 export function registerBenchCommands(cli: Cli): void {
   cli.program
@@ -15,33 +17,27 @@ export function registerBenchCommands(cli: Cli): void {
     .action(async (flags: { quick?: boolean; suite?: string; json?: string; md?: string; svg?: string }) => {
       const { runBench, parseSuites } = await import('../../bench/run.js');
       const { renderTable, renderMarkdown, renderSvg } = await import('../../bench/report.js');
-      const { requireRoot } = await import('../../engine/engine.js');
+      const { requireRoot } = await import('../../engine/index.js');
       requireRoot();
       const suites = parseSuites(flags.suite);
       const root = cli.program.opts<{ root?: string }>().root;
       const controller = new AbortController();
-      const tty = process.stderr.isTTY;
-      let shown = false;
-      const onProgress = (line: string) => {
-        const width = (process.stderr.columns || 80) - 1;
-        if (tty) process.stderr.write(`\r\x1b[K${line.slice(0, width)}`);
-        else process.stderr.write(`${line}\n`);
-        shown = true;
-      };
+      // A row per suite on a terminal (its rounds as a bar), a line per change otherwise.
+      const screen = screenFor(process.stderr);
+      const onEvent = (event: BenchEvent) => screen.show(benchRow(event));
       const onSignal = () => {
         if (controller.signal.aborted) return;
         controller.abort(new Error('interrupted'));
-        onProgress('interrupted: finishing the current step, then cleaning up');
+        onEvent({ type: 'bench', text: 'interrupted: finishing the current step, then cleaning up' });
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       let report;
       try {
-        report = await runBench({ root, quick: !!flags.quick, suites, signal: controller.signal, onProgress });
+        report = await runBench({ root, quick: !!flags.quick, suites, signal: controller.signal, onEvent });
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        if (tty && shown) process.stderr.write('\r\x1b[K');
       }
       const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
       console.log(renderTable(report, color));

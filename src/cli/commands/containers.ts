@@ -1,17 +1,10 @@
 // Container commands other than run/create: start, stop, restart, kill, rm,
 // ps, logs, attach, exec, wait, top, diff, commit.
 import type { Cli } from '../program.js';
-import type { ContainerRecord } from '../../engine/containers/record.js';
-import { parseSignal } from '../../engine/containers/stop.js';
-import { humanDuration } from '../../engine/units.js';
+import { type ContainerRecord, parseSignal, humanDuration, BerthError, formatPsPorts, portLines, portLookup, exposedPorts, healthSuffix, parseLogTime } from '../../engine/index.js';
 import { ago, formatTemplate, shortId, table, truncate } from '../output.js';
 import { runAttached } from '../attach-session.js';
 import { refuseTty } from './run.js';
-import { BerthError } from '../../engine/errors.js';
-import { formatPsPorts, portLines, portLookup } from '../../engine/network/port-format.js';
-import { exposedPorts } from '../../engine/network/port-spec.js';
-import { healthSuffix } from '../../engine/containers/health.js';
-import { parseLogTime } from '../../engine/containers/logs.js';
 import { LogWriter } from '../logs-output.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];

@@ -3,7 +3,7 @@
 // src/engine/deploy/).  Both print a line per step as it happens, or one
 // JSON event per line with --json (for the lab and the tests).
 import type { Cli } from '../program.js';
-import { invalid } from '../../engine/errors.js';
+import { Engine, formatLoadReport, invalid } from '../../engine/index.js';
 
 function positive(name: string, text: string, allowZero = false): number {
   const value = Number(text);
@@ -49,10 +49,9 @@ export function registerDeployCommands(cli: Cli): void {
     .option('--stop-timeout <seconds>', 'seconds between the stop signal and SIGKILL for the old container', '10')
     .option('--json', 'one JSON event per line')
     .action(async (image: string, flags: DeployFlags) => {
-      const { deploy } = await import('../../engine/deploy/deploy.js');
       const engine = await cli.engine();
       const began = Date.now();
-      const result = await deploy(engine, {
+      const result = await engine.deploy({
         image,
         service: flags.service,
         proxy: flags.proxy,
@@ -82,14 +81,13 @@ export function registerDeployCommands(cli: Cli): void {
     .option('--pause <ms>', 'pause of each worker between its requests', '0')
     .option('--json', 'one JSON progress event per line, then the report')
     .action(async (url: string, flags: LoadFlags) => {
-      const { runLoad, formatReport } = await import('../../engine/deploy/load.js');
       const abort = new AbortController();
       const stop = () => abort.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       const live = process.stdout.isTTY && !flags.json;
       try {
-        const report = await runLoad({
+        const report = await Engine.loadTest({
           url,
           concurrency: positive('--concurrency', flags.concurrency),
           maxRequests: positive('--requests', flags.requests),
@@ -110,7 +108,7 @@ export function registerDeployCommands(cli: Cli): void {
         });
         if (live) process.stdout.write('\n');
         if (flags.json) console.log(JSON.stringify({ type: 'report', ...report, samples: undefined }));
-        else console.log(formatReport(report));
+        else console.log(formatLoadReport(report));
         if (report.failed > 0) process.exitCode = 1;
       } finally {
         process.off('SIGINT', stop);

@@ -6,8 +6,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Cli } from '../program.js';
-import { PACKAGE_ROOT } from '../../engine/sys.js';
-import type { HostRecord } from '../../engine/host/host.js';
+import { deriveSettings, Engine, PACKAGE_ROOT, resolveSettings, type HostRecord, type Hosts, type Settings } from '../../engine/index.js';
 
 const BERTH_BIN = path.join(PACKAGE_ROOT, 'bin', 'berth.js');
 
@@ -49,10 +48,10 @@ export function splitHostOption(args: readonly string[]): HostSplit | undefined 
 }
 
 /** Runs `berth ARGS` on the host; resolves the exit code (stdio inherited or captured). */
-export function runOnHost(host: HostRecord, args: readonly string[], capture = false): Promise<{ code: number; stdout: string; stderr: string }> {
-  return import('../../engine/host/host.js').then(({ hostCommand, hostEnv }) => new Promise((resolve, reject) => {
-    const [file, ...rest] = hostCommand(host, BERTH_BIN, args);
-    const child = spawn(file!, rest, { env: hostEnv(host), stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+export function runOnHost(hosts: Hosts, host: HostRecord, args: readonly string[], capture = false): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const [file, ...rest] = hosts.command(host, BERTH_BIN, args);
+    const child = spawn(file!, rest, { env: hosts.env(host), stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d) => (stdout += d));
@@ -70,19 +69,15 @@ export function runOnHost(host: HostRecord, args: readonly string[], capture = f
       process.off('SIGTERM', onTerm);
       resolve({ code: code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGINT' ? 2 : 15), stdout, stderr });
     });
-  }));
+  });
 }
 
 /** main()'s hook: `berth --host NAME ...` runs there; undefined when --host is not given. */
 export async function dispatchToHost(args: readonly string[]): Promise<number | undefined> {
   const split = splitHostOption(args);
-  if (!split) {
-    await trustHostRegistries(args);
-    return undefined;
-  }
-  const { requireHost } = await import('../../engine/host/host.js');
-  const host = requireHost(split.host, split.root);
-  return (await runOnHost(host, split.rest)).code;
+  if (!split) return undefined;
+  const hosts = Engine.hosts(trustHostRegistries(resolveSettings({ flags: { root: split.root } })));
+  return (await runOnHost(hosts, hosts.get(split.host), split.rest)).code;
 }
 
 /**
@@ -90,38 +85,33 @@ export async function dispatchToHost(args: readonly string[]): Promise<number | 
  * host finds the developer's registry) is plain HTTP, as it is on the host:
  * `berth push 10.87.0.1:5000/app:v2` then works without BERTH_INSECURE_REGISTRIES.
  */
-async function trustHostRegistries(args: readonly string[]): Promise<void> {
-  const at = args.findIndex((a) => a === '--root' || a.startsWith('--root='));
-  const root = at < 0 ? undefined : args[at]!.startsWith('--root=') ? args[at]!.slice(7) : args[at + 1];
-  const { listHosts } = await import('../../engine/host/host.js');
-  const links = listHosts(root).map((h) => `${h.gatewayAddress}:5000`);
-  if (links.length === 0) return;
-  const listed = (process.env.BERTH_INSECURE_REGISTRIES ?? '').split(',').map((h) => h.trim()).filter(Boolean);
-  process.env.BERTH_INSECURE_REGISTRIES = [...new Set([...listed, ...links])].join(',');
+export function trustHostRegistries(settings: Settings): Settings {
+  const links = Engine.hosts(settings).list().map((h) => `${h.gatewayAddress}:5000`);
+  if (links.length === 0) return settings;
+  return deriveSettings(settings, { insecureRegistries: [...new Set([...settings.insecureRegistries, ...links])] });
 }
 
 /** Empties the host's engine from inside its namespace: every container, then its hub. */
-async function clearEngine(host: HostRecord): Promise<void> {
-  const ps = await runOnHost(host, ['ps', '-aq', '--no-trunc'], true);
+async function clearEngine(hosts: Hosts, host: HostRecord): Promise<void> {
+  const ps = await runOnHost(hosts, host, ['ps', '-aq', '--no-trunc'], true);
   const ids = ps.stdout.split('\n').filter(Boolean);
   if (ids.length) {
-    const removed = await runOnHost(host, ['rm', '-f', ...ids], true);
+    const removed = await runOnHost(hosts, host, ['rm', '-f', ...ids], true);
     if (removed.code !== 0) process.stderr.write(removed.stderr);
   }
-  await runOnHost(host, ['hub', 'stop'], true);
+  await runOnHost(hosts, host, ['hub', 'stop'], true);
 }
 
 export function registerHostCommands(cli: Cli): void {
   const host = cli.program.command('host').description('Simulated production hosts: an engine of their own in a network namespace');
-  const root = () => cli.program.opts<{ root?: string }>().root;
+  const hosts = () => Engine.hosts(cli.settings());
 
   host
     .command('create')
     .description('Make a host: a network namespace joined to this machine, NAT egress, its own state root')
     .argument('<name>', 'e.g. prod')
     .action(async (name: string) => {
-      const { createHost } = await import('../../engine/host/host.js');
-      const made = await createHost(name, { root: root(), onProgress: (line) => console.log(line) });
+      const made = await hosts().create(name, { onProgress: (line) => console.log(line) });
       console.log(`${made.name}: ${made.address} (it reaches this machine at ${made.gatewayAddress}; run commands there with: berth --host ${made.name} COMMAND)`);
     });
 
@@ -130,10 +120,10 @@ export function registerHostCommands(cli: Cli): void {
     .description('Remove hosts: their containers, namespace, link, rules and state')
     .argument('<name...>')
     .action(async (names: string[]) => {
-      const { removeHost } = await import('../../engine/host/host.js');
+      const all = hosts();
       let missing = 0;
       for (const name of names) {
-        if (await removeHost(name, { root: root(), clearEngine })) console.log(name);
+        if (await all.remove(name, { clearEngine: (host) => clearEngine(all, host) })) console.log(name);
         else {
           process.stderr.write(`Error: no such host: ${name}\n`);
           missing += 1;
@@ -146,8 +136,7 @@ export function registerHostCommands(cli: Cli): void {
     .command('ls')
     .description('List hosts')
     .action(async () => {
-      const { listHosts } = await import('../../engine/host/host.js');
-      const rows = listHosts(root()).map((h) => [h.name, h.address, h.gatewayAddress, h.netns, h.root]);
+      const rows = hosts().list().map((h) => [h.name, h.address, h.gatewayAddress, h.netns, h.root]);
       const all = [['NAME', 'ADDRESS', 'GATEWAY', 'NETNS', 'ROOT'], ...rows];
       const widths = all[0]!.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
       for (const row of all) console.log(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join(''));

@@ -2,17 +2,8 @@
 // instructor: `berth hub serve --listen 0.0.0.0:5000`, students set
 // BERTH_INDEX=http://<instructor>:5000); `start`/`stop`/`status` manage the
 // local one that `pull` starts on demand.
-import path from 'node:path';
 import type { Cli } from '../program.js';
-import { BerthError } from '../../engine/errors.js';
-import { statePaths } from '../../engine/paths.js';
-
-function parseListen(listen: string): { host: string; port: number } {
-  const match = /^(?:\[?([^\]]*)\]?:)?(\d+)$/.exec(listen);
-  const port = Number(match?.[2]);
-  if (!match || !(port >= 0 && port < 65536)) throw new BerthError('invalid', `invalid --listen "${listen}": use HOST:PORT, e.g. 0.0.0.0:5000`);
-  return { host: match[1] || '127.0.0.1', port };
-}
+import { Engine, listenFlag } from '../../engine/index.js';
 
 export function registerHubCommands(cli: Cli): void {
   const hub = cli.program.command('hub').description("The lab's public index: a registry and search index of base images");
@@ -23,13 +14,10 @@ export function registerHubCommands(cli: Cli): void {
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:5151')
     .option('--storage <dir>', 'where the hub keeps its images (default <state root>/hub/storage)')
     .action(async (flags: { listen: string; storage?: string }) => {
-      const { host, port } = parseListen(flags.listen);
-      const paths = statePaths(cli.program.opts<{ root?: string }>().root);
-      const { startRegistry } = await import('../../engine/registry/server/index.js');
-      const { FilesystemStorage } = await import('../../engine/registry/storage/filesystem.js');
-      const storage = new FilesystemStorage(flags.storage ?? path.join(paths.root, 'hub', 'storage'));
-      const server = await startRegistry({ host, port, storage, log: (line) => console.log(line) });
-      console.log(`berth hub listening on ${server.url} (storage ${flags.storage ?? path.join(paths.root, 'hub', 'storage')})`);
+      const { host, port } = listenFlag(flags.listen);
+      const registries = Engine.registries(cli.settings());
+      const server = await registries.serve({ kind: 'hub', host, port, storage: flags.storage, log: (line) => console.log(line) });
+      console.log(`berth hub listening on ${server.url} (storage ${server.storage})`);
       await new Promise<void>((resolve) => {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
       });
@@ -56,9 +44,8 @@ export function registerHubCommands(cli: Cli): void {
     .command('status')
     .description('Show which index berth uses and whether the local hub runs')
     .action(async () => {
-      const { runningHub } = await import('../../engine/hub/service.js');
-      const configured = process.env.BERTH_INDEX;
-      const local = await runningHub(statePaths(cli.program.opts<{ root?: string }>().root));
+      const configured = cli.settings().index;
+      const local = await Engine.registries(cli.settings()).runningHub();
       console.log(configured ? `index: ${configured} (BERTH_INDEX)` : `index: the local hub, ${local ? `running at ${local}` : 'not running (starts on demand)'}`);
     });
 }

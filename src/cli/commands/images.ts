@@ -2,10 +2,8 @@
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Cli } from '../program.js';
-import { BerthError } from '../../engine/errors.js';
-import { humanSize } from '../../engine/units.js';
+import { BerthError, humanSize } from '../../engine/index.js';
 import { ago, formatTemplate, shortId, table, truncate } from '../output.js';
-import { buildIntermediates } from '../../engine/build/cache.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -32,7 +30,7 @@ export function registerImageCommands(cli: Cli): void {
       const engine = await cli.engine();
       const rows: Array<{ Repository: string; Tag: string; ID: string; CreatedSince: string; CreatedAt: string; Size: string }> = [];
       // As Docker does, untagged images a build made on the way are shown only with -a.
-      const hidden = flags.all ? new Set<string>() : buildIntermediates(engine.paths.root);
+      const hidden = flags.all ? new Set<string>() : engine.buildIntermediates();
       const images = engine.listImages().filter((i) => i.tags.length > 0 || !hidden.has(i.id)).sort((a, b) => b.created.localeCompare(a.created));
       for (const image of images) {
         const id = flags.trunc === false ? image.id : shortId(image.id);

@@ -1,9 +1,6 @@
 // `inspect`: containers (and images) as JSON in Docker's shape, or through a --format template.
-import { DEFAULT_LOG_OPTS } from '../../engine/containers/log-config.js';
+import { DEFAULT_LOG_OPTS, type Engine, type ContainerRecord, BerthError } from '../../engine/index.js';
 import type { Cli } from '../program.js';
-import type { Engine } from '../../engine/engine.js';
-import type { ContainerRecord } from '../../engine/containers/record.js';
-import { BerthError } from '../../engine/errors.js';
 import { formatTemplate } from '../output.js';
 
 /** A container record as `docker inspect` names its fields. */
@@ -33,7 +30,7 @@ export function containerInspect(engine: Engine, r: ContainerRecord) {
     Name: `/${r.name}`,
     RestartCount: r.restartCount,
     Driver: r.storageDriver,
-    LogPath: `${engine.paths.containers}/${r.id}/${r.id}-json.log`,
+    LogPath: engine.logPath(r),
     HostConfig: {
       Binds: r.hostConfig.binds,
       NetworkMode: r.hostConfig.networkMode,

@@ -2,7 +2,7 @@
 // terminal UI.  `lesson run` is what CI runs: every step's suggested commands
 // and check, one pass/fail line per step, non-zero exit on a failure.
 import type { Cli } from '../program.js';
-import { BerthError } from '../../engine/errors.js';
+import { BerthError, childEnv } from '../../engine/index.js';
 
 export function registerLessonCommands(cli: Cli): void {
   const lesson = cli.program.command('lesson').description('List, check and run the lab\'s lessons without the TUI');
@@ -12,7 +12,7 @@ export function registerLessonCommands(cli: Cli): void {
     .description('List the lessons, with your progress')
     .action(async () => {
       const { lessonListing } = await import('../../lessons/listing.js');
-      process.stdout.write(await lessonListing());
+      process.stdout.write(await lessonListing(cli.program));
     });
 
   lesson
@@ -60,7 +60,7 @@ export function registerLessonCommands(cli: Cli): void {
         if (!/^y/i.test(answer.trim())) return;
       }
       const engine = await cli.engine();
-      const present = await presentCapabilities();
+      const present = presentCapabilities(cli.program);
       let failed = 0;
       for (const item of chosen) {
         const missing = notReady(item.lesson, present);
@@ -77,7 +77,7 @@ export function registerLessonCommands(cli: Cli): void {
           write: (t) => process.stdout.write(t),
           verbose: flags.verbose,
           keep: flags.keep,
-          env: { BERTH_ROOT: engine.paths.root },
+          env: childEnv(cli.settings()), // the lesson's commands run with the CLI's settings (its --root, the index...)
         });
         failed += result.failed;
       }

@@ -5,10 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Cli } from '../program.js';
-import { BerthError } from '../../engine/errors.js';
-import { statePaths } from '../../engine/paths.js';
-import { invalid } from '../../engine/errors.js';
-import type { AuthConfig } from '../../engine/registry/server/auth.js';
+import { Engine, invalid, listenFlag, type AuthConfig } from '../../engine/index.js';
 
 export interface ServeFlags {
   port: string;
@@ -45,13 +42,9 @@ export function registerRegistryCommands(cli: Cli): void {
     .action(async (flags: ServeFlags) => {
       const port = parsePort(flags.port);
       const auth = parseAuthFlag(flags.auth);
-      const root = cli.program.opts<{ root?: string }>().root ?? process.env.BERTH_ROOT ?? '/var/lib/berth';
-      const dir = path.resolve(flags.storage ?? path.join(root, 'registry'));
-      const { FilesystemStorage } = await import('../../engine/registry/storage/filesystem.js');
-      const { startRegistry } = await import('../../engine/registry/server/server.js');
-      const storage = new FilesystemStorage(dir);
-      const running = await startRegistry({ host: flags.host, port, storage, auth, log: (line) => console.log(line) });
-      console.log(`Registry listening on ${running.url} (storage: ${dir}, auth: ${auth.kind}${auth.kind === 'none' ? '' : ` ${auth.file}`})`);
+      const registries = Engine.registries(cli.settings());
+      const running = await registries.serve({ kind: 'registry', host: flags.host, port, storage: flags.storage, auth, log: (line) => console.log(line) });
+      console.log(`Registry listening on ${running.url} (storage: ${running.storage}, auth: ${auth.kind}${auth.kind === 'none' ? '' : ` ${auth.file}`})`);
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);
@@ -71,10 +64,8 @@ export function registerRegistryCommands(cli: Cli): void {
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:5000')
     .option('--storage <dir>', 'where blobs and manifests live (default <root>/registry)')
     .action(async (flags: { listen: string; storage?: string }) => {
-      const { host, port } = parseListenAddress(flags.listen);
-      const paths = statePaths(cli.program.opts<{ root?: string }>().root);
-      const { startRegistryService } = await import('../../engine/registry/service.js');
-      console.log(await startRegistryService(paths, host, port, flags.storage));
+      const registries = Engine.registries(cli.settings());
+      console.log(await registries.start(listenFlag(flags.listen), flags.storage));
     });
 
   registry
@@ -82,17 +73,8 @@ export function registerRegistryCommands(cli: Cli): void {
     .description('Stop background registries (the one on --listen, or all)')
     .option('--listen <host:port>', 'only the registry on this address')
     .action(async (flags: { listen?: string }) => {
-      const paths = statePaths(cli.program.opts<{ root?: string }>().root);
-      const { stopRegistryServices } = await import('../../engine/registry/service.js');
-      const stopped = await stopRegistryServices(paths, flags.listen ? parseListenAddress(flags.listen) : undefined);
+      const registries = Engine.registries(cli.settings());
+      const stopped = await registries.stop(flags.listen ? listenFlag(flags.listen) : undefined);
       console.log(stopped.length ? stopped.map((url) => `stopped ${url}`).join('\n') : 'no registry running');
     });
-}
-
-/** "127.0.0.1:5000", "[::1]:5000", "5000" (on 127.0.0.1). */
-function parseListenAddress(listen: string): { host: string; port: number } {
-  const match = /^(?:\[?([^\]]*?)\]?:)?(\d+)$/.exec(listen);
-  const port = Number(match?.[2]);
-  if (!match || !(port > 0 && port < 65536)) throw new BerthError('invalid', `invalid --listen "${listen}": use HOST:PORT, e.g. 127.0.0.1:5000`);
-  return { host: match[1] || '127.0.0.1', port };
 }

@@ -2,14 +2,9 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import type { Cli } from '../program.js';
-import { invalid } from '../../engine/errors.js';
-import { parseBytes, parseCpus } from '../../engine/units.js';
-import type { CreateOptions } from '../../engine/containers/create.js';
-import type { NetworkMode } from '../../engine/containers/record.js';
-import type { RuntimeName } from '../../engine/runtime/driver.js';
+import { invalid, parseBytes, parseCpus, type CreateOptions, type NetworkMode, type RuntimeName, parsePortSpec, parseDuration } from '../../engine/index.js';
 import { runAttached } from '../attach-session.js';
-import { parsePortSpec } from '../../engine/network/port-spec.js';
-import { parseDuration } from '../../engine/containers/health.js';
+import { transferPrinter } from '../progress/index.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -165,7 +160,8 @@ export function createOptions(image: string, command: string[], flags: RunFlags)
   };
 }
 
-const progress = (line: string) => process.stderr.write(`${line}\n`);
+/** An image pulled by run or create: its progress on stderr, as Docker's. */
+const progress = () => transferPrinter(process.stderr);
 
 /**
  * Docker's CheckTty: a container tty fed from our stdin needs our stdin to be
@@ -190,7 +186,7 @@ export function registerRunCommands(cli: Cli): void {
     // -it on a pipe or a file: refused before anything is made, as Docker does.
     if (!flags.detach && refuseTty(flags.interactive, flags.tty)) return;
     const engine = await cli.engine();
-    const record = await engine.create(createOptions(image, command, flags), progress);
+    const record = await engine.create(createOptions(image, command, flags), progress());
     if (flags.detach) {
       await engine.start(record.id);
       console.log(record.id);
@@ -202,7 +198,7 @@ export function registerRunCommands(cli: Cli): void {
   addCreateFlags(cli.program.command('create').description('Create a new container')).action(
     async (image: string, command: string[], flags: RunFlags) => {
       const engine = await cli.engine();
-      const record = await engine.create(createOptions(image, command, flags), progress);
+      const record = await engine.create(createOptions(image, command, flags), progress());
       console.log(record.id);
     },
   );

@@ -1,12 +1,9 @@
 // info, version, system df, system prune, and the hidden `system reconcile`
 // that a detached container's monitor runs when it exits.
-import fs from 'node:fs';
-import path from 'node:path';
 import readline from 'node:readline/promises';
 import type { Cli } from '../program.js';
-import { humanSize } from '../../engine/units.js';
+import { BerthError, Engine, humanSize } from '../../engine/index.js';
 import { table } from '../output.js';
-import { BerthError } from '../../engine/errors.js';
 
 const VERSION = '0.1.0';
 
@@ -111,9 +108,7 @@ export function registerSystemCommands(cli: Cli): void {
       // Run by a monitor at exit: when the container was removed meanwhile
       // (rm -f), there is nothing to do, and opening the engine would only
       // recreate a state root that may have just been deleted.
-      const root = cli.program.opts<{ root?: string }>().root ?? process.env.BERTH_ROOT ?? '/var/lib/berth';
-      if (name && !fs.existsSync(path.join(root, 'containers', name))) return;
-      if (!fs.existsSync(path.join(root, 'config.json'))) return; // the whole state root is gone
+      if (!Engine.stateExists(cli.settings(), name)) return;
       const engine = await cli.engine();
       await engine.reconcile(name);
     });

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { spawn } from 'node:child_process';
-import type { Engine } from '../engine.js';
 import type { EngineContext } from '../context.js';
+import type { Image } from '../store/images.js';
 import { BerthError, invalid, notFound } from '../errors.js';
 import type { ContainerConfig } from '../store/oci.js';
 import { normalizeReference } from '../store/reference.js';
@@ -50,6 +50,18 @@ export interface BuildOptions {
   readonly onEvent?: BuildListener;
 }
 
+/**
+ * What the builder takes from the engine: its context (stores, storage, lock)
+ * and how a FROM or COPY --from image is found or pulled.  Not the Engine
+ * itself: the Engine builds through the builder (`engine.build`, and a hub
+ * recipe during a pull), so the builder depending on the Engine would be a
+ * cycle; the Engine passes its own imageForRun in.
+ */
+export interface BuildEnvironment {
+  readonly ctx: EngineContext;
+  imageForRun(name: string, onProgress: (event: Extract<BuildEvent, { type: 'progress' }>['event']) => void): Promise<Image>;
+}
+
 export interface BuildResult {
   /** the image id, "sha256:..." */
   readonly id: string;
@@ -84,8 +96,8 @@ export class Builder {
   private stepIndex = 0;
   private total = 0;
 
-  constructor(private readonly engine: Engine, private readonly options: BuildOptions) {
-    this.ctx = engine.context;
+  constructor(private readonly env: BuildEnvironment, private readonly options: BuildOptions) {
+    this.ctx = env.ctx;
     this.cache = new BuildCache(this.ctx.paths.root, this.ctx.lock);
     this.emit = options.onEvent ?? (() => undefined);
   }
@@ -189,7 +201,7 @@ export class Builder {
         imageId = (await scratchImage(this.ctx)).id;
         await this.cache.markIntermediate(imageId);
       } else {
-        imageId = (await this.engine.imageForRun(name, (line) => this.emit({ type: 'progress', line }))).id;
+        imageId = (await this.env.imageForRun(name, (event) => this.emit({ type: 'progress', event }))).id;
       }
       const config = structuredClone(this.ctx.images.imageConfig(imageId).config ?? {});
       const triggers = config.OnBuild ?? [];
@@ -312,7 +324,7 @@ export class Builder {
     const command = argv.join(' ');
     const createdBy = argEnv.length ? `|${argEnv.length} ${argEnv.join(' ')} ${command}` : command;
     await this.withCache(state, ['RUN', JSON.stringify(argv), JSON.stringify(argEnv)], state.config, async () => {
-      const image = await runStep(this.engine, {
+      const image = await runStep(this.ctx, {
         image: state.imageId,
         argv,
         env: [...argEnv, ...proxyEnv],
@@ -421,7 +433,7 @@ export class Builder {
       if (!image) throw invalid(`invalid from flag value ${name}: no earlier stage has that index`);
       return image;
     }
-    return (await this.engine.imageForRun(name, (line) => this.emit({ type: 'progress', line }))).id;
+    return (await this.env.imageForRun(name, (event) => this.emit({ type: 'progress', event }))).id;
   }
 
   /** A stopped container's mounted rootfs of `imageId`, for reading; removed afterwards. */
@@ -469,8 +481,8 @@ function decompress(file: string): Readable {
 }
 
 /** Builds a Dockerfile: see BuildOptions. */
-export async function build(engine: Engine, options: BuildOptions): Promise<BuildResult> {
-  return new Builder(engine, options).build();
+export async function build(env: BuildEnvironment, options: BuildOptions): Promise<BuildResult> {
+  return new Builder(env, options).build();
 }
 
 export type { BuildEvent as Event };

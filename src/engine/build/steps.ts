@@ -4,7 +4,6 @@
 // ADD, WORKDIR).  Every container made here is removed before the step
 // returns, whether it succeeded, failed or was aborted.
 import { Writable } from 'node:stream';
-import type { Engine } from '../engine.js';
 import type { EngineContext } from '../context.js';
 import { BerthError } from '../errors.js';
 import type { Image } from '../store/images.js';
@@ -16,6 +15,7 @@ import { removeContainer } from '../containers/remove.js';
 import { killContainer } from '../containers/stop.js';
 import { commitContainer } from '../containers/commit.js';
 import { connectAttach, pump } from '../containers/attach.js';
+import { inspectContainer, waitFinished } from '../containers/session.js';
 import { bundleFiles, type ContainerRecord, type NetworkMode } from '../containers/record.js';
 import type { BuildListener } from './events.js';
 
@@ -88,8 +88,7 @@ export interface RunStepOptions {
 }
 
 /** RUN: a container runs the command with its output streamed; exit 0 is committed, anything else throws RunFailed. */
-export async function runStep(engine: Engine, options: RunStepOptions): Promise<Image> {
-  const ctx = engine.context;
+export async function runStep(ctx: EngineContext, options: RunStepOptions): Promise<Image> {
   const create: CreateOptions = {
     image: options.image,
     cmd: options.argv,
@@ -102,15 +101,14 @@ export async function runStep(engine: Engine, options: RunStepOptions): Promise<
   return withStepContainer(ctx, create, async (record) => {
     options.onEvent({ type: 'running', containerId: record.id });
     options.signal?.throwIfAborted();
-    const exitCode = await runAttached(engine, record, options);
+    const exitCode = await runAttached(ctx, record, options);
     if (options.signal?.aborted) throw new BuildAborted();
     if (exitCode !== 0) throw new RunFailed(options.display, exitCode);
     return commitContainer(ctx, record.id, { config: options.config, history: options.history });
   }, (id) => options.onEvent({ type: 'removed', containerId: id }));
 }
 
-async function runAttached(engine: Engine, record: ContainerRecord, options: RunStepOptions): Promise<number> {
-  const ctx = engine.context;
+async function runAttached(ctx: EngineContext, record: ContainerRecord, options: RunStepOptions): Promise<number> {
   const kill = () => void killContainer(ctx, record.id, 'SIGKILL').catch(() => undefined);
   options.signal?.addEventListener('abort', kill, { once: true });
   try {
@@ -123,7 +121,7 @@ async function runAttached(engine: Engine, record: ContainerRecord, options: Run
       },
     });
     await pump(socket, { stdout: sink('stdout'), stderr: sink('stderr'), tty: false });
-    const finished = await engine.waitFor(await engine.inspect(record.id));
+    const finished = await waitFinished(ctx, await inspectContainer(ctx, record.id));
     return finished.state.exitCode;
   } finally {
     options.signal?.removeEventListener('abort', kill);

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import http from 'node:http';
-import type { Engine } from '../engine.js';
+import type { DeployTarget } from './target.js';
 import { BerthError } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../fs-atomic.js';
 import type { ContainerRecord } from '../containers/record.js';
@@ -68,13 +68,13 @@ interface ServiceState {
   current?: { id: string; name: string; image: string };
 }
 
-const stateFile = (engine: Engine, service: string) => path.join(engine.paths.root, 'deploy', `${service}.json`);
+const stateFile = (engine: DeployTarget, service: string) => path.join(engine.paths.root, 'deploy', `${service}.json`);
 
-export function serviceState(engine: Engine, service: string): ServiceState | undefined {
+export function serviceState(engine: DeployTarget, service: string): ServiceState | undefined {
   return readJson<ServiceState | undefined>(stateFile(engine, service), undefined);
 }
 
-function saveState(engine: Engine, state: ServiceState): void {
+function saveState(engine: DeployTarget, state: ServiceState): void {
   fs.mkdirSync(path.dirname(stateFile(engine, state.service)), { recursive: true, mode: 0o700 });
   writeJsonAtomic(stateFile(engine, state.service), state);
 }
@@ -104,7 +104,7 @@ export function probe(url: string, timeoutMs = 1000): Promise<number | undefined
  * Until the container is healthy: its engine-run HEALTHCHECK when the engine
  * reports one, else an HTTP probe of its address from here.
  */
-export async function waitHealthy(engine: Engine, id: string, port: number, healthPath: string, timeoutMs: number): Promise<'healthcheck' | 'http'> {
+export async function waitHealthy(engine: DeployTarget, id: string, port: number, healthPath: string, timeoutMs: number): Promise<'healthcheck' | 'http'> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const record = await engine.inspect(id);
@@ -123,7 +123,7 @@ export async function waitHealthy(engine: Engine, id: string, port: number, heal
   }
 }
 
-export async function deploy(engine: Engine, options: DeployOptions): Promise<DeployResult> {
+export async function deploy(engine: DeployTarget, options: DeployOptions): Promise<DeployResult> {
   const began = Date.now();
   const port = options.port ?? 8000;
   const naive = options.naive ?? false;

@@ -5,7 +5,7 @@
 // stop accepting and finish what they serve; their pids tell when that is done.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Engine } from '../engine.js';
+import type { DeployTarget } from './target.js';
 import { BerthError } from '../errors.js';
 
 export const TEMPLATE_PATH = '/etc/nginx/berth/site.conf.template';
@@ -19,7 +19,7 @@ export function renderSite(template: string, service: string, servers: readonly 
 }
 
 /** Runs a command in a container, collecting its output; resolves its exit code. */
-export async function execIn(engine: Engine, ref: string, args: readonly string[], timeoutMs = 15_000): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function execIn(engine: DeployTarget, ref: string, args: readonly string[], timeoutMs = 15_000): Promise<{ code: number; stdout: string; stderr: string }> {
   const { process: child } = await engine.exec(ref, { args, stdio: 'pipe' });
   let stdout = '';
   let stderr = '';
@@ -73,7 +73,7 @@ function descendants(root: number, procs: readonly Proc[]): Proc[] {
 }
 
 /** The nginx workers of the proxy (host pids), and whether each is finishing after a reload. */
-export async function nginxWorkers(engine: Engine, proxy: string): Promise<{ pid: number; shuttingDown: boolean }[]> {
+export async function nginxWorkers(engine: DeployTarget, proxy: string): Promise<{ pid: number; shuttingDown: boolean }[]> {
   const record = await engine.inspect(proxy);
   if (record.state.status !== 'running') throw new BerthError('conflict', `the proxy ${proxy} is not running`);
   return descendants(record.state.pid, readProcs())
@@ -94,7 +94,7 @@ export interface SwitchResult {
  * any more (each is gone or "shutting down") and a new one runs: from then on
  * every new connection is served by the new upstream.
  */
-export async function switchUpstream(engine: Engine, proxy: string, service: string, servers: readonly string[], timeoutMs = 15_000): Promise<SwitchResult> {
+export async function switchUpstream(engine: DeployTarget, proxy: string, service: string, servers: readonly string[], timeoutMs = 15_000): Promise<SwitchResult> {
   const work = fs.mkdtempSync(path.join(engine.paths.tmp, 'deploy-'));
   try {
     const templateFile = path.join(work, 'site.conf.template');
@@ -126,7 +126,7 @@ export async function switchUpstream(engine: Engine, proxy: string, service: str
 }
 
 /** Waits until the old workers have exited (their in-flight requests done); false on timeout. */
-export async function waitWorkersGone(engine: Engine, proxy: string, pids: readonly number[], timeoutMs: number): Promise<boolean> {
+export async function waitWorkersGone(engine: DeployTarget, proxy: string, pids: readonly number[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const alive = (await nginxWorkers(engine, proxy)).filter((w) => pids.includes(w.pid));

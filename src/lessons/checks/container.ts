@@ -1,6 +1,6 @@
 // container: {name, image, command, status, exit-code}: some container
 // matches every field given.  status "absent" means none matches.
-import type { ContainerRecord } from '../../engine/containers/record.js';
+import type { ContainerRecord } from '../../engine/index.js';
 import { fail, fieldType, mappingProblems, pass, type CheckKind } from './types.js';
 
 export interface ContainerArgs {
@@ -39,6 +39,7 @@ export function matches(record: ContainerRecord, args: Omit<ContainerArgs, 'stat
 export const container: CheckKind<ContainerArgs> = {
   kind: 'container',
   example: 'container: {image: busybox, command: ping, status: running}',
+  containers: (args) => (args.name === undefined ? [] : [String(args.name)]),
   validate(args) {
     const problems = mappingProblems(args, ['name', 'image', 'command', 'status', 'exit-code']);
     if (problems.length && typeof args !== 'object') return problems;

@@ -4,7 +4,6 @@
 // diff: {container, has: ["A /hello.txt", "D /etc/passwd"]}: lines of `berth diff`.
 import fs from 'node:fs';
 import path from 'node:path';
-import { imageHasPath } from '../image-files.js';
 import { fail, fieldType, mappingProblems, pass, type CheckContext, type CheckKind } from './types.js';
 
 export interface FileArgs {
@@ -26,6 +25,7 @@ async function inspect(context: CheckContext, ref: string) {
 export const fileInContainer: CheckKind<FileArgs> = {
   kind: 'file-in-container',
   example: 'file-in-container: {container: web, path: /www/index.html, contains: "It works"}',
+  containers: (args) => [String(args.container)],
   validate(args) {
     const problems = mappingProblems(args, ['container', 'path', 'exists', 'contains'], ['container', 'path']);
     if (problems.length && typeof args !== 'object') return problems;
@@ -46,7 +46,7 @@ export const fileInContainer: CheckKind<FileArgs> = {
       if (exists && args.contains !== undefined) content = fs.readFileSync(full, 'utf8');
     } else {
       const change = (await engine.diff(record.id)).find((c) => c.path === args.path);
-      exists = change ? change.kind !== 'D' : await imageHasPath(engine.imageStore, record.image, args.path);
+      exists = change ? change.kind !== 'D' : await engine.imageHasPath(record.image, args.path);
       if (args.contains !== undefined) return fail(`${args.container} is not running: start it so its files can be read`);
     }
     if (exists !== want) return fail(want ? `${args.path} is not in ${args.container} yet` : `${args.path} is still in ${args.container}`);
@@ -63,6 +63,7 @@ export interface DiffArgs {
 export const diff: CheckKind<DiffArgs> = {
   kind: 'diff',
   example: 'diff: {container: cow, has: ["A /hello.txt", "D /etc/passwd"]}',
+  containers: (args) => [String(args.container)],
   validate(args) {
     const problems = mappingProblems(args, ['container', 'has'], ['container', 'has']);
     if (problems.length && typeof args !== 'object') return problems;

@@ -1,7 +1,6 @@
 // images: {has, lacks}: names in `berth images`.
 // image: {name, has, lacks}: an image exists and has (or lacks) a file, read
-// from its layers (see image-files.ts).
-import { imageHasPath } from '../image-files.js';
+// from its layers (Engine.imageHasPath: no container is made).
 import { sameImage } from './container.js';
 import { fail, fieldType, mappingProblems, pass, type CheckKind } from './types.js';
 
@@ -56,8 +55,8 @@ export const image: CheckKind<ImageArgs> = {
     const engine = await context.engine();
     const found = engine.listImages().find((i) => i.tags.some((t) => sameImage(t, args.name)));
     if (!found) return fail(`no image ${args.name} yet`);
-    if (args.has && !(await imageHasPath(engine.imageStore, found.id, args.has))) return fail(`${args.name} has no ${args.has}`);
-    if (args.lacks && (await imageHasPath(engine.imageStore, found.id, args.lacks))) return fail(`${args.name} still has ${args.lacks}`);
+    if (args.has && !(await engine.imageHasPath(found.id, args.has))) return fail(`${args.name} has no ${args.has}`);
+    if (args.lacks && (await engine.imageHasPath(found.id, args.lacks))) return fail(`${args.name} still has ${args.lacks}`);
     return pass(`${args.name} exists${args.has ? ` and has ${args.has}` : ''}${args.lacks ? ` and lacks ${args.lacks}` : ''}`);
   },
 };

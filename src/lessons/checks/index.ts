@@ -27,6 +27,11 @@ export interface Verdict {
   readonly results: readonly (CheckResult & { readonly kind: string })[];
 }
 
+/** The containers a step's checks name, in order (each kind knows its own arguments). */
+export function namedContainers(checks: readonly CheckSpec[]): string[] {
+  return checks.flatMap((spec) => (validateCheck(spec).length ? [] : (CHECK_KINDS.get(spec.kind)?.containers?.(spec.args as never) ?? [])));
+}
+
 /** Evaluates every line of a step's check; a line that throws fails with its message. */
 export async function evaluate(checks: readonly CheckSpec[], context: CheckContext): Promise<Verdict> {
   const results = [];

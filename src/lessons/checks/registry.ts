@@ -4,25 +4,12 @@
 // process is alive and owns the listening socket on that address.  With
 // `has` ("repo:tag", tag latest by default) the tag is in that registry.
 import fs from 'node:fs';
-import path from 'node:path';
+import { listenUrl, parseListen } from '../../engine/index.js';
 import { fail, fieldType, mappingProblems, pass, type CheckKind } from './types.js';
 
 export interface RegistryArgs {
   readonly listen: string;
   readonly has?: string;
-}
-
-interface ServiceRecord {
-  readonly pid: number;
-  readonly url: string;
-}
-
-/** "127.0.0.1:5000" → host and port; "[::1]:5000" too. */
-export function parseListen(listen: string): { host: string; port: number } | undefined {
-  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(listen.trim());
-  const port = Number(match?.[3]);
-  if (!match || !(port > 0 && port < 65536)) return undefined;
-  return { host: match[1] ?? match[2]!, port };
 }
 
 /** /proc/net/tcp's address: little-endian hex per 32-bit word. */
@@ -104,34 +91,6 @@ function socketOwner(inode: string): string | undefined {
   return undefined;
 }
 
-function alive(pid: number): boolean {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('registry');
-  } catch {
-    return false;
-  }
-}
-
-/** The record `berth registry start` left in <root>/registries for this URL. */
-function serviceRecord(root: string, url: string): ServiceRecord | undefined {
-  const dir = path.join(root, 'registries');
-  let files: string[];
-  try {
-    files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
-  } catch {
-    return undefined;
-  }
-  for (const file of files) {
-    try {
-      const record = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as ServiceRecord;
-      if (record.url === url) return record;
-    } catch {
-      // half-written or not ours
-    }
-  }
-  return undefined;
-}
-
 export const registry: CheckKind<RegistryArgs> = {
   kind: 'registry',
   example: 'registry: {listen: "127.0.0.1:5000", has: "mybox:latest"}',
@@ -140,20 +99,24 @@ export const registry: CheckKind<RegistryArgs> = {
     if (problems.length && typeof args !== 'object') return problems;
     const a = args as Record<string, unknown>;
     problems.push(...fieldType(a, 'listen', 'string'), ...fieldType(a, 'has', 'string'));
-    if (typeof a.listen === 'string' && !parseListen(a.listen)) problems.push('field "listen" should be HOST:PORT, e.g. 127.0.0.1:5000');
+    if (typeof a.listen === 'string') {
+      const listen = parseListen(a.listen);
+      if (!listen) problems.push('field "listen" should be HOST:PORT, e.g. 127.0.0.1:5000');
+      else if (listen.port === 0) problems.push('field "listen" needs the port the registry listens on (0, a free port chosen at start, cannot be checked)');
+    }
     return problems;
   },
   async evaluate(args, context) {
     const address = parseListen(args.listen)!;
-    const url = `http://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+    const url = listenUrl(address);
     const engine = await context.engine();
-    const record = serviceRecord(engine.paths.root, url);
+    const record = engine.registries().serviceAt(url);
     const listener = listenerFor(address.host, address.port);
     const foreign = () => {
       const owner = listener ? socketOwner(listener.inode) : undefined;
       return `${args.listen} is held by another program${owner ? ` (${owner})` : ''}, not a registry this lab started: stop it, or use a free port (berth registry start --listen 127.0.0.1:PORT)`;
     };
-    if (!record || !alive(record.pid)) {
+    if (!record) {
       if (listener) return fail(foreign());
       return fail(`no registry started by berth listens on ${args.listen} yet (berth registry start --listen ${args.listen})`);
     }

@@ -2,7 +2,7 @@
 // (containers, images, files, ports) and says what is still missing; it never
 // looks at the command the learner typed, so any command that reaches the
 // goal passes.
-import type { Engine } from '../../engine/engine.js';
+import type { Engine } from '../../engine/index.js';
 
 export interface CheckContext {
   /** the engine, opened on first use */
@@ -27,6 +27,8 @@ export interface CheckKind<A = unknown> {
   readonly example: string;
   /** problems with the arguments, each a sentence; empty when they are fine */
   validate(args: unknown): string[];
+  /** the containers the arguments name (the under-the-hood panel shows the first that exists) */
+  containers?(args: A): readonly string[];
   evaluate(args: A, context: CheckContext): Promise<CheckResult>;
 }
 

@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Engine } from '../../../src/engine/engine.js';
-import { build, type BuildEvent, type BuildOptions, type BuildResult } from '../../../src/engine/build/builder.js';
+import type { BuildEvent, BuildOptions, BuildResult } from '../../../src/engine/build/builder.js';
+import { ImageStore } from '../../../src/engine/store/images.js';
 import { renderEvent } from '../../../src/cli/commands/build.js';
 import { PACKAGE_ROOT } from '../../../src/engine/sys.js';
 import { tempDir } from '../../_helpers.js';
@@ -19,7 +20,7 @@ export interface Built {
 }
 
 export async function buildWith(engine: Engine, options: Omit<BuildOptions, 'onEvent'>, events: BuildEvent[] = []): Promise<Built> {
-  const result = await build(engine, { ...options, onEvent: (e) => events.push(e) });
+  const result = await engine.build({ ...options, onEvent: (e) => events.push(e) });
   return { result, events, output: render(events) };
 }
 
@@ -27,6 +28,11 @@ export function render(events: readonly BuildEvent[]): string {
   let out = '';
   for (const event of events) renderEvent(event, (text) => (out += text));
   return out;
+}
+
+/** The engine's image store, read from its state root (the Engine keeps its own private). */
+export function images(engine: Engine): ImageStore {
+  return new ImageStore(engine.paths);
 }
 
 /** A context directory holding `files` (name -> content; a trailing "/" makes a directory). */

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { engineSuite } from '../../_engine.js';
 import { outsideDir, rejects } from '../../_helpers.js';
 import { RunFailed, BuildAborted } from '../../../src/engine/build/builder.js';
-import { buildWith, cachedSteps, makeContext, sh } from './_build.js';
+import { buildWith, cachedSteps, images, makeContext, sh } from './_build.js';
 
 const { test, engine } = engineSuite('build: busybox');
 
@@ -39,7 +39,7 @@ test('metadata instructions set the config; each step is in the history', async 
     ].join('\n'),
   });
   const { result, output } = await buildWith(engine(), { context: dir, tags: ['meta:1'] });
-  const image = engine().imageStore.imageConfig(result.id);
+  const image = images(engine()).imageConfig(result.id);
   const c = image.config!;
   assert.is(image.author, 'Jane <jane@example.com>');
   assert.ok(c.Env!.includes('A=1') && c.Env!.includes('B=two words') && c.Env!.includes('C=1-two words'));
@@ -83,7 +83,7 @@ test('RUN: shell and exec forms, ARGs in the environment but not the image, user
   });
   const { result, output } = await buildWith(engine(), { context: dir, buildArgs: { FROM_CLI: 'cli', UNUSED: 'x' } });
   assert.is(await sh(engine(), result.id, 'cat /greeting /exec /home/builder/whoami /home/builder/where', '0'), 'hello world cli env\nexec form\nbuilder\n/home/builder\n');
-  const config = engine().imageStore.imageConfig(result.id);
+  const config = images(engine()).imageConfig(result.id);
   assert.not.ok(config.config!.Env!.some((e) => e.startsWith('WHO=') || e.startsWith('FROM_CLI=')));
   assert.ok(config.history!.some((h) => h.created_by === '|2 FROM_CLI=cli WHO=world /bin/sh -c echo "hello $WHO $FROM_CLI $KEEP" > /greeting'));
   assert.match(output, / ---> Running in [0-9a-f]{12}\nRemoving intermediate container [0-9a-f]{12}\n ---> [0-9a-f]{12}\n/);
@@ -107,7 +107,7 @@ test('multi-stage: COPY --from a named stage, a stage index and an image; --targ
     ].join('\n'),
   });
   const { result } = await buildWith(engine(), { context: dir, tags: ['tool:latest'] });
-  const layers = engine().imageStore.layers(result.id);
+  const layers = images(engine()).layers(result.id);
   assert.is(layers.length, 3, 'FROM scratch: one layer per COPY');
   const run = await engine().run({ image: 'tool', network: 'none', autoRemove: true });
   assert.is(run.stdout, 'tool 1.2\n');
@@ -207,7 +207,7 @@ test('ONBUILD triggers run in the build that uses the image as its base', async 
   const { result, output } = await buildWith(engine(), { context: child });
   assert.match(output, /# Executing 2 build triggers\n/);
   assert.is((await engine().run({ image: result.id, network: 'none', autoRemove: true })).stdout, 'hi from the child');
-  assert.is(engine().imageStore.imageConfig(result.id).config!.OnBuild, undefined, 'triggers are not inherited further');
+  assert.is(images(engine()).imageConfig(result.id).config!.OnBuild, undefined, 'triggers are not inherited further');
 });
 
 test('bad input: COPY outside the context or missing, unknown instruction, missing base', async () => {
@@ -225,7 +225,7 @@ test('bad input: COPY outside the context or missing, unknown instruction, missi
     await rejects(buildWith(engine(), { context: dir, tags: ['never'] }), pattern, dockerfile);
   }
   await rejects(buildWith(engine(), { context: '/nonexistent-context' }), /unable to prepare context/);
-  assert.is(engine().imageStore.find('never'), undefined);
+  assert.is(images(engine()).find('never'), undefined);
   assert.equal(await engine().list(), []);
 });
 
@@ -236,7 +236,7 @@ test('a failing RUN: its exit code, nothing tagged, earlier steps cached, no con
   assert.instance(error, RunFailed);
   assert.is((error as RunFailed).exitCode, 3);
   assert.ok(events.some((e) => e.type === 'output' && e.data.toString() === 'failing\n'));
-  assert.is(engine().imageStore.find('failed'), undefined);
+  assert.is(images(engine()).find('failed'), undefined);
   assert.equal(await engine().list(), []);
   const again: Parameters<typeof buildWith>[2] = [];
   await rejects(buildWith(engine(), { context: dir }, again), /returned a non-zero code: 3/);

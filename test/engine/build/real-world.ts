@@ -8,7 +8,7 @@ import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { engineSuite } from '../../_engine.js';
 import { eventually } from '../../_helpers.js';
-import { buildWith, FIXTURES } from './_build.js';
+import { buildWith, FIXTURES, images } from './_build.js';
 import { freePort } from '../../../src/engine/network/free-port.js';
 
 const { test, engine } = engineSuite('build: real-world Dockerfiles');
@@ -82,7 +82,7 @@ test("the seed's memcached: built, run with its port published, answers stats/se
 test('static C: compiled with gcc in debian, copied into busybox (multi-stage)', async () => {
   const { result, output } = await buildWith(engine(), { context: path.join(FIXTURES, 'static-c'), tags: ['greet'] });
   assert.match(output, /hello from a static binary\n/);
-  assert.is(engine().imageStore.layers(result.id).length, 2, 'busybox + the binary: no compiler in the result');
+  assert.is(images(engine()).layers(result.id).length, 2, 'busybox + the binary: no compiler in the result');
   const run = await engine().run({ image: 'greet', cmd: ['from', 'berth'], network: 'none', autoRemove: true });
   assert.is(run.stdout, 'hello from a static binary from berth\n');
 });
@@ -91,7 +91,7 @@ test('python3 web app: serves files and runs as nobody', async () => {
   const { id, port } = await serve('python-app', 8000);
   assert.equal(await get(port, '/'), { status: 200, body: '<h1>python app</h1>\n' });
   assert.equal(await get(port, '/whoami'), { status: 200, body: 'nobody' });
-  const config = engine().imageStore.imageConfig('fixture/python-app').config!;
+  const config = images(engine()).imageConfig('fixture/python-app').config!;
   assert.equal(Object.keys(config.ExposedPorts!), ['8000/tcp']);
   assert.equal(config.Healthcheck!.Test![0], 'CMD-SHELL');
   await engine().remove(id, { force: true });
@@ -103,7 +103,7 @@ test('lighttpd static site', async () => {
   assert.is(page.status, 200);
   assert.match(page.body, /Served by lighttpd/);
   assert.equal(await get(port, '/css/site.css'), { status: 200, body: 'h1 { color: teal; }\n' });
-  assert.is(engine().imageStore.imageConfig('fixture/lighttpd-site').config!.StopSignal, 'SIGINT');
+  assert.is(images(engine()).imageConfig('fixture/lighttpd-site').config!.StopSignal, 'SIGINT');
   await engine().remove(id, { force: true });
 });
 
@@ -120,7 +120,7 @@ test('busybox worker: ADD unpacks its scripts; ENV defaults overridable at run',
   const { result } = await buildWith(engine(), { context: path.join(FIXTURES, 'busybox-worker'), tags: ['worker'] });
   const run = await engine().run({ image: 'worker', env: ['COUNT=2', 'INTERVAL=0'], network: 'none', autoRemove: true });
   assert.is(run.stdout, 'tick 1 as root\ntick 2 as root\nworker done\n');
-  const config = engine().imageStore.imageConfig(result.id).config!;
+  const config = images(engine()).imageConfig(result.id).config!;
   assert.equal(config.Volumes, { '/var/lib/worker': {} });
   assert.equal(config.Healthcheck, { Test: ['NONE'] });
   const motd = await engine().run({ image: 'worker', entrypoint: 'cat', cmd: ['/etc/motd'], network: 'none', autoRemove: true });

@@ -1,13 +1,13 @@
 // Whether a path exists in an image, read from its layer tars (top layer
 // first, honouring whiteouts) without creating a container: a read-only
-// helper for the lab's checks, independent of the storage driver.
+// helper for the lab's checks (Engine.imageHasPath), independent of the storage driver.
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
-import type { ImageStore } from '../engine/store/images.js';
+import type { ImageStore } from './images.js';
 
 type LayerVerdict = 'present' | 'deleted' | 'unknown';
 
