@@ -91,6 +91,17 @@ test('80 columns: long lines are cut, the bar shrinks to fit; a narrow terminal 
   assert.equal(narrow.screen(), [`${A}: Downloading 1.2MB/3.4MB`]);
 });
 
+test('the bar keeps its width while the numbers grow (65.1kB/8MB, then 1.27MB/8MB)', () => {
+  const term = new Terminal(80);
+  const screen = screenFor(term, { NO_COLOR: '1' });
+  const widths: number[] = [];
+  for (const current of [65_100, 1_270_000, 8_000_000]) {
+    screen.show(transferRow(layer(A, 'Downloading', current, 8_000_000)));
+    widths.push(/\[[^\]]*\]/.exec(term.screen()[0]!)![0].length);
+  }
+  assert.equal(widths, [widths[0], widths[0], widths[0]], term.screen()[0]);
+});
+
 test('colour on a terminal, none with NO_COLOR; TERM=dumb gets the plain lines', () => {
   const coloured = new Terminal();
   const bar = transferRow(layer(A, 'Downloading', 1, 2));

@@ -7,6 +7,7 @@ import type { Row } from './row.js';
 import type { Output, Screen, ScreenOptions } from './screen.js';
 
 const ESC = '\x1b[';
+const AMOUNT_WIDTH = 15;
 
 export class TtyScreen implements Screen {
   /** keys of the rows on screen, top to bottom; the cursor sits below the last */
@@ -48,7 +49,8 @@ export class TtyScreen implements Screen {
     const width = this.columns - 1;
     if (row.fraction === undefined) return fit(row.amount ? `${row.text} ${row.amount}` : row.text, width);
     const amount = (row.amount ?? '').padStart(8);
-    const cells = Math.min(FULL_BAR, width - row.text.length - amount.length - 4);
+    // Room for the widest amount ("999.9MB/999.9MB"), so the bar keeps its width as the numbers grow.
+    const cells = Math.min(FULL_BAR, width - row.text.length - Math.max(amount.length, AMOUNT_WIDTH) - 4);
     if (cells < MIN_BAR) return fit(`${row.text} ${amount.trim()}`, width);
     return `${row.text} ${progressBar(row.fraction, cells, this.options.color)} ${amount}`;
   }
