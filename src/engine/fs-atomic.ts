@@ -38,9 +38,14 @@ function skipped(file: string, error: unknown): boolean {
   return true;
 }
 
+/** The temp file an atomic write of `file` goes through: a dot-name beside it, with the writer's pid (for sweepAtomicTemps). */
+export function atomicTempName(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+}
+
 /** Writes atomically; returns false when the write was skipped on a full disk (inside bestEffortWrites). */
 export function writeFileAtomic(file: string, data: string | Uint8Array): boolean {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+  const tmp = atomicTempName(file);
   try {
     const fd = fs.openSync(tmp, 'w', 0o644);
     try {

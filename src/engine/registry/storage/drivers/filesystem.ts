@@ -1,7 +1,8 @@
 // The storage driver on a directory tree: driver path /a/b is <root>/a/b.
 //
 // Durability, as the registry had it before the driver split: put() writes a
-// temp file beside the target, fsyncs it and renames it over (fs-atomic.ts),
+// temp file beside the target, fsyncs it and renames it over (as fs-atomic.ts
+// does, with its temp names, but without blocking the event loop),
 // so no reader sees half a file; a writer's commit() fsyncs its file; move()
 // is rename(2) followed by an fsync of the target's directory, so a blob
 // moved into place survives a crash.  Temp files are dot-names, which no
@@ -11,7 +12,7 @@ import fsp from 'node:fs/promises';
 import nodePath from 'node:path';
 import type { Readable } from 'node:stream';
 import { isErrno } from '../../../errors.js';
-import { writeFileAtomic } from '../../../fs-atomic.js';
+import { atomicTempName } from '../../../fs-atomic.js';
 import {
   byteOrder, checkPath, InvalidOffsetError, PathNotFoundError,
   type FileInfo, type FileWriter, type StorageDriver,
@@ -32,7 +33,21 @@ export class FilesystemDriver implements StorageDriver {
   async put(path: string, content: Uint8Array): Promise<void> {
     const file = this.file(path);
     await fsp.mkdir(nodePath.dirname(file), { recursive: true });
-    writeFileAtomic(file, content);
+    // fs-atomic's temp + fsync + rename, without blocking the server's other requests meanwhile.
+    const temp = atomicTempName(file);
+    try {
+      const handle = await fsp.open(temp, 'w', 0o644);
+      try {
+        await handle.writeFile(content);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fsp.rename(temp, file);
+    } catch (error) {
+      await fsp.rm(temp, { force: true });
+      throw error;
+    }
   }
 
   async reader(path: string, offset = 0): Promise<Readable> {
