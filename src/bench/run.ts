@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { BenchContext, benchBridge, hostInfo, NATIVE, sweepStaleBenches, WORKLOADS } from './context.js';
 import { SUITE_NAMES, type Report, type SuiteName } from './report.js';
-import { cgroupVersion } from '../engine/runtime/cgroups.js';
+import { cgroupVersion, type BenchEvent, type Listener } from '../engine/index.js';
 import { startupSuite } from './suites/startup.js';
 import { cpuSuite } from './suites/cpu.js';
 import { memorySuite } from './suites/memory.js';
@@ -28,7 +28,8 @@ export interface BenchOptions {
   readonly quick: boolean;
   readonly suites: readonly SuiteName[];
   readonly signal: AbortSignal;
-  readonly onProgress: (line: string) => void;
+  /** what it is measuring now, as it goes (the CLI draws a row per suite) */
+  readonly onEvent: Listener<BenchEvent>;
 }
 
 /** "cpu,memory" → suite names, in the suite order; throws on unknown names. */
@@ -50,10 +51,10 @@ export async function runBench(options: BenchOptions): Promise<Report> {
   let interrupted = false;
   try {
     await sweepStaleBenches(options.root);
-    ctx = new BenchContext(options.root, options.quick, options.signal, options.onProgress);
+    ctx = new BenchContext(options.root, options.quick, options.signal, options.onEvent);
     for (const suite of options.suites) {
       if (options.signal.aborted) break;
-      options.onProgress(`[${suite}] starting`);
+      options.onEvent({ type: 'bench', suite, text: 'starting' });
       try {
         await SUITES[suite](ctx);
       } catch (error) {
@@ -64,7 +65,7 @@ export async function runBench(options: BenchOptions): Promise<Report> {
   } finally {
     interrupted = options.signal.aborted;
     if (ctx) {
-      options.onProgress('cleaning up');
+      options.onEvent({ type: 'bench', text: 'cleaning up' });
       const problems = await ctx.cleanup();
       for (const p of problems) ctx.skip(options.suites[0] ?? 'startup', 'cleanup', p);
     }

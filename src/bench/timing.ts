@@ -16,7 +16,7 @@ export interface TimingOptions {
   readonly maxTime: number;
   readonly minSamples: number;
   readonly signal: AbortSignal;
-  readonly progress: (what: string) => void;
+  readonly progress: (what: string, at: { round: number; rounds: number }) => void;
 }
 
 function runOne(variant: TimedVariant, options: TimingOptions): Promise<number[]> {
@@ -68,7 +68,7 @@ export async function timeInterleaved(variants: readonly TimedVariant[], options
     const order = round % 2 === 0 ? variants : [...variants].reverse();
     for (const v of order) {
       options.signal.throwIfAborted();
-      options.progress(`round ${round + 1}/${options.rounds}: ${v.name}`);
+      options.progress(`round ${round + 1}/${options.rounds}: ${v.name}`, { round: round + 1, rounds: options.rounds });
       pooled.get(v.name)!.push(...(await runOne(v, options)));
     }
   }

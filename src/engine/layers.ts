@@ -13,6 +13,7 @@ import zlib from 'node:zlib';
 import { BerthError } from './errors.js';
 import { readJson, writeJsonAtomic } from './fs-atomic.js';
 import type { StorageDriver } from './storage/driver.js';
+import type { Listener, TransferEvent } from './events.js';
 
 export interface LayerRef {
   /** blob digest of the (possibly compressed) layer */
@@ -69,7 +70,7 @@ export class LayerStore {
   }
 
   /** Unpacks what is missing of an image's layers and returns the storage id of the top one ('' for an image with no layers). */
-  async prepare(layers: readonly LayerRef[], onProgress?: (message: string) => void): Promise<string> {
+  async prepare(layers: readonly LayerRef[], onEvent?: Listener<TransferEvent>): Promise<string> {
     const chains = chainIds(layers.map((l) => l.diffId));
     for (let i = 0; i < layers.length; i++) {
       const chainId = chains[i]!;
@@ -77,7 +78,7 @@ export class LayerStore {
       const id = LayerStore.storageId(chainId);
       const parent = i > 0 ? LayerStore.storageId(chains[i - 1]!) : undefined;
       if (this.driver.exists(id)) await this.driver.remove(id); // a half-done unpack from a crash
-      onProgress?.(`${hex(layers[i]!.digest).slice(0, 12)}: Extracting`);
+      onEvent?.({ type: 'layer', id: hex(layers[i]!.digest).slice(0, 12), digest: layers[i]!.digest, status: 'Extracting' });
       await this.driver.create(id, parent);
       try {
         const size = await this.unpack(id, layers[i]!);
@@ -87,7 +88,7 @@ export class LayerStore {
         await this.driver.remove(id).catch(() => undefined);
         throw error;
       }
-      onProgress?.(`${hex(layers[i]!.digest).slice(0, 12)}: Pull complete`);
+      onEvent?.({ type: 'layer', id: hex(layers[i]!.digest).slice(0, 12), digest: layers[i]!.digest, status: 'Pull complete' });
     }
     return chains.length ? LayerStore.storageId(chains.at(-1)!) : '';
   }

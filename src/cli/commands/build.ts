@@ -4,7 +4,7 @@
 // container is removed) and exits 130.
 import type { Cli } from '../program.js';
 import { shortId } from '../output.js';
-import { BerthError, BuildAborted, formatProgress, humanSize, RunFailed, type BuildEvent, type PullEvent } from '../../engine/index.js';
+import { BerthError, BuildAborted, formatProgress, humanSize, RunFailed, stepLine, type BuildEvent, type PullEvent } from '../../engine/index.js';
 import { screenFor, transferRow } from '../progress/index.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -34,7 +34,7 @@ export function parseKeyValues(flag: string, values: readonly string[], fromEnv:
 export function renderEvent(event: BuildEvent, out: (text: string) => void, transfer?: (event: PullEvent) => void): void {
   switch (event.type) {
     case 'context': return out(`Sending build context to berth  ${humanSize(event.bytes)}\n`);
-    case 'step': return out(`Step ${event.index}/${event.total} : ${event.text}\n`);
+    case 'step': return out(`${stepLine(event)}\n`);
     case 'triggers': return out(`# Executing ${event.count} build trigger${event.count === 1 ? '' : 's'}\n`);
     case 'cache-hit': return out(' ---> Using cache\n');
     case 'running': return out(` ---> Running in ${shortId(event.containerId)}\n`);

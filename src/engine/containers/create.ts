@@ -16,6 +16,7 @@ import { healthConfigFromFlags, mergeHealthcheck, parseRestartPolicy, type Healt
 import { parseSignal } from './stop.js';
 import { securityHostConfig, type SecurityFlags } from '../security/options.js';
 import { parseLogOpts } from './log-config.js';
+import type { Listener, TransferEvent } from '../events.js';
 
 export interface CreateOptions {
   readonly image: string;
@@ -96,7 +97,7 @@ export function validateBind(bind: string): { source: string; destination: strin
   return { source: path.resolve(source), destination: path.posix.normalize(destination), readonly: mode === 'ro' };
 }
 
-export async function createContainer(ctx: EngineContext, options: CreateOptions, onProgress?: (line: string) => void): Promise<ContainerRecord> {
+export async function createContainer(ctx: EngineContext, options: CreateOptions, onEvent?: Listener<TransferEvent>): Promise<ContainerRecord> {
   const image = ctx.images.resolve(options.image);
   const imageConfig = ctx.images.imageConfig(image).config ?? {};
   const entrypoint = options.entrypoint !== undefined ? (options.entrypoint === '' ? null : [options.entrypoint]) : imageConfig.Entrypoint ?? null;
@@ -133,7 +134,7 @@ export async function createContainer(ctx: EngineContext, options: CreateOptions
   const security = securityHostConfig(options.security ?? {});
   const logConfig = parseLogOpts(options.logOpts, options.logDriver);
 
-  const topLayer = await ctx.layers.prepare(ctx.images.layers(image), onProgress);
+  const topLayer = await ctx.layers.prepare(ctx.images.layers(image), onEvent);
   return ctx.lock.with(async () => {
     const records = listRecords(ctx.paths.containers);
     const name = options.name ? validateName(options.name) : generateName(new Set(records.map((r) => r.name)));

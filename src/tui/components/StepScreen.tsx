@@ -2,12 +2,13 @@
 // output, the check's verdict, the prompt and the keys, within the terminal.
 import { Box, Text } from 'ink';
 import { color } from '../theme.js';
-import { tail, type LabState } from '../lab-state.js';
+import type { LabState } from '../lab-state.js';
 import type { Lesson, Step } from '../../lessons/types.js';
 import type { Fact } from '../../lessons/under-the-hood.js';
 import { HoodPanel } from './HoodPanel.js';
 import { KeyBar } from './KeyBar.js';
 import { Prompt } from './Prompt.js';
+import { ProgressOutput } from './ProgressOutput.js';
 
 export interface StepScreenProps {
   readonly lesson: Lesson;
@@ -56,9 +57,7 @@ export function StepScreen({ lesson, step, state, prose, facts, passedBefore, su
       ))}
       {outputRows > 0 && (
         <Box flexDirection="column" borderStyle="single" borderColor={color('muted')} paddingX={1}>
-          {tail(state.output, outputRows, width - 4).map((l, i) => (
-            <Text key={i}>{l || ' '}</Text>
-          ))}
+          <ProgressOutput text={state.output} rows={outputRows} width={width - 4} />
           {!state.output && <Text color={color('muted')}>…</Text>}
         </Box>
       )}
