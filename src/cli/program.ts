@@ -2,9 +2,7 @@
 // engine API.  Each command lives in commands/<name>.ts and registers itself
 // here; the engine is opened only when a command needs it.
 import { Command, CommanderError } from 'commander';
-import { BerthError, explainSystemError } from '../engine/errors.js';
-import type { Engine } from '../engine/engine.js';
-import type { DriverName } from '../engine/storage/driver.js';
+import { BerthError, explainSystemError, resolveSettings, type Engine, type DriverName, type Settings } from '../engine/index.js';
 import { registerContainerCommands } from './commands/containers.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerImageCommands } from './commands/images.js';
@@ -17,13 +15,19 @@ import { registerRegistryCommands } from './commands/registry.js';
 import { registerBuildCommands } from './commands/build.js';
 import { registerLearnCommands } from './commands/learn.js';
 import { registerLessonCommands } from './commands/lesson.js';
-import { dispatchToHost, registerHostCommands } from './commands/host.js';
+import { dispatchToHost, registerHostCommands, trustHostRegistries } from './commands/host.js';
 import { registerDeployCommands } from './commands/deploy.js';
 import { registerBenchCommands } from './commands/bench.js';
 
 export interface Cli {
   readonly program: Command;
-  /** opens the engine with the global options (once) */
+  /**
+   * The settings (engine/settings.ts), resolved once from the global flags,
+   * the environment and the config file.  A command whose own flag is a
+   * setting (`learn --hub`) gives it on the first call.
+   */
+  settings(commandFlags?: Partial<Settings>): Settings;
+  /** opens the engine with the settings (once) */
   engine(): Promise<Engine>;
 }
 
@@ -48,6 +52,7 @@ export function normalizeArgs(args: readonly string[]): string[] {
 export function buildProgram(): Cli {
   const program = new Command('berth');
   let opened: Promise<Engine> | undefined;
+  let resolved: Settings | undefined;
   program
     .description('A Docker 101 lab on a real container engine: images, containers, copy-on-write layers.')
     .usage('[OPTIONS] COMMAND')
@@ -60,11 +65,15 @@ export function buildProgram(): Cli {
     .exitOverride();
   const cli: Cli = {
     program,
+    settings: (commandFlags = {}) => {
+      const { root, storageDriver } = program.opts<{ root?: string; storageDriver?: DriverName }>();
+      resolved ??= trustHostRegistries(resolveSettings({ flags: { ...commandFlags, root, storageDriver } }));
+      return resolved;
+    },
     engine: () => {
       opened ??= (async () => {
-        const { Engine } = await import('../engine/engine.js');
-        const options = program.opts<{ root?: string; storageDriver?: DriverName }>();
-        return Engine.open({ root: options.root, storageDriver: options.storageDriver });
+        const { Engine } = await import('../engine/index.js');
+        return Engine.open(cli.settings());
       })();
       return opened;
     },

@@ -22,6 +22,8 @@ export interface StartService<Extra extends object> {
   readonly logFile: string;
   /** program and arguments */
   readonly command: readonly [string, ...string[]];
+  /** its whole environment, given explicitly (settings.ts childEnv: the engine's settings, not whatever this process inherited) */
+  readonly env: NodeJS.ProcessEnv;
   /** stored beside pid and start time */
   readonly extra: Extra;
   /** true once the service serves; polled every 25 ms */
@@ -47,7 +49,7 @@ export async function startService<Extra extends object>(options: StartService<E
   fs.mkdirSync(path.dirname(options.pidFile), { recursive: true, mode: 0o700 });
   const log = fs.openSync(options.logFile, 'a');
   const [program, ...args] = options.command;
-  const child = spawn(program, args, { detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(program, args, { detached: true, stdio: ['ignore', log, log], env: options.env });
   fs.closeSync(log);
   child.unref();
   // the start time is the fork's, so reading it now (after spawn returned) is the service's own

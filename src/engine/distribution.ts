@@ -18,18 +18,18 @@ import { loadImages, saveImages } from './archive/docker-archive.js';
 
 import type { Listener, PullEvent, PushEvent } from './events.js';
 
-/** The index: BERTH_INDEX, or the local hub (started if need be). */
+/** The index: the index setting (BERTH_INDEX, `learn --hub`), or the local hub (started if need be). */
 export async function indexUrl(ctx: EngineContext): Promise<{ url: string; localHub: boolean }> {
-  const configured = process.env.BERTH_INDEX?.trim();
+  const configured = ctx.settings.index;
   if (configured) return { url: /^[a-z]+:\/\//.test(configured) ? configured : `https://${configured}`, localHub: false };
   return { url: await ensureHub(ctx.paths, ctx.settings), localHub: true };
 }
 
 async function target(ctx: EngineContext, name: string): Promise<{ resolved: ResolvedName; localHub: boolean }> {
-  const probe = resolveName(name, 'http://index.invalid');
+  const probe = resolveName(name, 'http://index.invalid', ctx.settings.insecureRegistries);
   if (!probe.onIndex) return { resolved: probe, localHub: false };
   const index = await indexUrl(ctx);
-  return { resolved: resolveName(name, index.url), localHub: index.localHub };
+  return { resolved: resolveName(name, index.url, ctx.settings.insecureRegistries), localHub: index.localHub };
 }
 
 const isNotFound = (error: unknown) => error instanceof BerthError && (error.kind === 'not-found' || /MANIFEST_UNKNOWN|NAME_UNKNOWN|not found/i.test(error.message));
@@ -46,7 +46,7 @@ export async function pull(ctx: EngineContext, name: string, onEvent?: Listener<
     onProgress: onEvent,
     lock: <T>(work: () => Promise<T>) => ctx.lock.with(work),
   };
-  const registryTarget = { baseUrl: resolved.baseUrl, repository: resolved.repository, name: resolved.localName.replace(/[:@][^:@/]*$/, '') };
+  const registryTarget = { baseUrl: resolved.baseUrl, configDir: ctx.settings.configDir, repository: resolved.repository, name: resolved.localName.replace(/[:@][^:@/]*$/, '') };
   try {
     return await pullImage(ctx.images, registryTarget, resolved.reference, options);
   } catch (error) {
@@ -99,13 +99,13 @@ export async function push(ctx: EngineContext, name: string, onEvent?: Listener<
   if (!image) throw new BerthError('not-found', `An image does not exist locally with the tag: ${name}`);
   const { resolved } = await target(ctx, name);
   if (resolved.reference.startsWith('sha256:')) throw new BerthError('invalid', `cannot push a digest reference: tag the image first (berth tag ${name} NAME:TAG)`);
-  const registryTarget = { baseUrl: resolved.baseUrl, repository: resolved.repository, name: resolved.localName.replace(/:[^:/]*$/, '') };
+  const registryTarget = { baseUrl: resolved.baseUrl, configDir: ctx.settings.configDir, repository: resolved.repository, name: resolved.localName.replace(/:[^:/]*$/, '') };
   return pushImage(ctx.images, image, registryTarget, resolved.reference, { onProgress: onEvent });
 }
 
 export async function search(ctx: EngineContext, term: string, limit = 25): Promise<SearchResult[]> {
   const index = await indexUrl(ctx);
-  const results = await searchIndex(index.url, term, limit);
+  const results = await searchIndex(index.url, term, limit, { configDir: ctx.settings.configDir });
   if (!index.localHub) return results;
   // The local hub also offers the base images it makes on the first pull.
   const needle = term.toLowerCase();
@@ -122,10 +122,10 @@ export async function search(ctx: EngineContext, term: string, limit = 25): Prom
 /** login to a registry host, or the index when none is named. */
 export async function login(ctx: EngineContext, registry: string | undefined, username: string, password: string) {
   const where = registry ?? (await indexUrl(ctx)).url;
-  return registryLogin(where, username, password);
+  return registryLogin(where, username, password, { configDir: ctx.settings.configDir });
 }
 
 export async function logout(ctx: EngineContext, registry: string | undefined): Promise<{ registry: string; removed: boolean }> {
   const where = registry ?? (await indexUrl(ctx)).url;
-  return { registry: where, removed: registryLogout(where) };
+  return { registry: where, removed: registryLogout(where, ctx.settings.configDir) };
 }

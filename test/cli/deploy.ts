@@ -18,6 +18,10 @@ import { loadHost, type HostRecord } from '../../src/engine/host/host.js';
 import { formatReport, runLoad, type LoadReport } from '../../src/engine/deploy/load.js';
 import type { DeployEvent } from '../../src/engine/deploy/deploy.js';
 import { freePort } from '../../src/engine/network/free-port.js';
+import { resolveSettings } from '../../src/engine/settings.js';
+
+/** this test run's settings (the runner's BERTH_ROOT...) */
+const settings = resolveSettings();
 
 const test = suite('deploy: development -> registry -> production, zero downtime');
 // The app and the front door, as lesson 9 builds them.
@@ -75,7 +79,7 @@ async function deployOnHost(image: string, extra: readonly string[] = []): Promi
 /** Load through the front door around a deploy: starts first, ends a second after it. */
 async function deployUnderLoad(image: string, extra: readonly string[] = []): Promise<{ report: LoadReport; events: DeployEvent[] }> {
   const abort = new AbortController();
-  const loading = runLoad({ url: `http://${host.address}/?work=20`, concurrency: 4, pauseMs: 5, maxRequests: 50_000, maxMs: 180_000, timeoutMs: 5000, signal: abort.signal });
+  const loading = runLoad({ url: `http://${host.address}/?work=20`, concurrency: 4, pauseMs: 5, maxRequests: 50_000, maxMs: 180_000, timeoutMs: 5000, signal: abort.signal, settings });
   try {
     await new Promise((r) => setTimeout(r, 1500));
     const events = await deployOnHost(image, extra);
@@ -96,7 +100,7 @@ function describe(what: string, report: LoadReport, events: readonly DeployEvent
 
 test.before(async () => {
   await ok(['host', 'create', HOST]);
-  host = loadHost(HOST)!;
+  host = loadHost(HOST, settings.root)!;
   const served = await serveRegistry(host.gatewayAddress);
   registry = served.child;
   registryHost = `${host.gatewayAddress}:${served.port}`;
@@ -110,7 +114,7 @@ test.after(async () => {
     registry.kill('SIGTERM');
     await new Promise((r) => registry!.once('close', r));
   }
-  if (loadHost(HOST)) await berth(['host', 'rm', HOST], { timeoutMs: 120_000 });
+  if (loadHost(HOST, settings.root)) await berth(['host', 'rm', HOST], { timeoutMs: 120_000 });
   await removeAll();
 });
 
@@ -184,7 +188,7 @@ test('naive deploy (stop v1, then start v2) under the same load: requests fail',
 
 test('host rm: containers, namespaces, link, routes, rules, cgroups, processes, mounts and state all go', async () => {
   await ok(['host', 'rm', HOST], { timeoutMs: 120_000 });
-  assert.is(loadHost(HOST), undefined);
+  assert.is(loadHost(HOST, settings.root), undefined);
   const netns = fs.readdirSync('/run/netns').filter((n) => n === host.netns || n.startsWith(`${host.bridge}-`));
   assert.equal(netns, []);
   assert.not.ok(fs.existsSync(`/proc/sys/net/ipv4/conf/${host.veth}`), 'the veth is gone');

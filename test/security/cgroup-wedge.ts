@@ -14,9 +14,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { berth, ok, removeAll } from '../_berth.js';
 import { outsideDir } from '../_helpers.js';
-import { cgroupFor, cgroupParent, cgroupVersion } from '../../src/engine/runtime/cgroups.js';
+import { cgroupFor, cgroupVersion, cgroupHost } from '../../src/engine/runtime/cgroups.js';
 import { v1Hierarchies } from '../../src/engine/runtime/cgroup-v1.js';
 import { NATIVE_BUILD } from '../../src/engine/sys.js';
+import { resolveSettings } from '../../src/engine/settings.js';
+
+/** this test run's cgroups, from its settings (the runner's BERTH_CGROUP_PARENT) */
+const engineCgroups = cgroupHost(resolveSettings());
 
 const test = suite('security: cgroup wedge');
 const PROBES = path.join(NATIVE_BUILD, 'probes');
@@ -52,13 +56,13 @@ function assertCanaryUntouched(): void {
 
 /** The host directory of container `id`'s cgroup in the hierarchy the probe mounts. */
 function hostDir(id: string): string {
-  if (cgroupVersion() === 2) return cgroupFor(id).paths[0]!;
+  if (cgroupVersion() === 2) return cgroupFor(id, engineCgroups).paths[0]!;
   const mount = v1Hierarchies().find((h) => h.controllers.includes(controller))!.mountPoint;
-  return path.join(mount, cgroupParent(), id);
+  return path.join(mount, engineCgroups.parent, id);
 }
 
 /** Every directory left for that id, in every hierarchy (what the runner's leftovers check would find). */
-const leftFor = (id: string) => cgroupFor(id).paths.filter((dir) => fs.existsSync(dir));
+const leftFor = (id: string) => cgroupFor(id, engineCgroups).paths.filter((dir) => fs.existsSync(dir));
 
 async function until(what: string, check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -73,7 +77,7 @@ async function wedger(name: string, v2?: { env: NodeJS.ProcessEnv; root: string 
   const id = (await ok(['run', '-d', '--name', name, ...NONE, ...unconfined, '-v', `${PROBES}:/probes:ro`, 'busybox', 'sh', '-c',
     `/probes/cgroup-wedge ${v2 ? 'cgroup2' : controller} a a/b && echo wedged; exec sleep 600`], { env: v2?.env })).trim();
   await until(`${name} to make its sub-cgroups`, async () => (await berth(['logs', name])).stdout.includes('wedged'));
-  const dir = v2 ? path.join(v2.root, cgroupParent(), id) : hostDir(id);
+  const dir = v2 ? path.join(v2.root, engineCgroups.parent, id) : hostDir(id);
   assert.ok(fs.statSync(path.join(dir, 'a', 'b')).isDirectory(), 'the probe made a/b in the container\'s own cgroup');
   return id;
 }
@@ -161,7 +165,7 @@ test('the same on a hybrid machine\'s cgroup2 mount (the v2 code path: cgroup.ki
   const rm = await berth(['rm', '-f', 'wedge-v2'], { env });
   assert.is(rm.code, 0, rm.stderr);
   assert.not.match(rm.stderr, /WARNING/);
-  assert.not.ok(fs.existsSync(path.join(root, cgroupParent(), id)), 'the v2 cgroup and its sub-cgroups are gone');
+  assert.not.ok(fs.existsSync(path.join(root, engineCgroups.parent, id)), 'the v2 cgroup and its sub-cgroups are gone');
   await othersStillWork();
   assertCanaryUntouched();
 });

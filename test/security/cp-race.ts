@@ -16,6 +16,10 @@ import { berth } from '../_berth.js';
 import { FREEZE_MARKER, freezeContainer, freezerOf } from '../../src/engine/runtime/freeze.js';
 import { cgroupHost, cgroupVersion, type CgroupHost } from '../../src/engine/runtime/cgroups.js';
 import { copyIn, copyOut } from '../../src/engine/containers/cp.js';
+import { resolveSettings } from '../../src/engine/settings.js';
+
+/** this test run's cgroups, from its settings (the runner's BERTH_CGROUP_PARENT) */
+const engineCgroups = cgroupHost(resolveSettings());
 
 const PROBES = path.join(NATIVE_BUILD, 'probes');
 const ROUNDS = 30;
@@ -183,7 +187,7 @@ test('export of the running, swapping container never carries the host canary, a
 });
 
 test('the container is thawed after every copy, and still swapping', async () => {
-  const freezer = freezerOf(id);
+  const freezer = freezerOf(id, engineCgroups);
   if (freezer) {
     const state = fs.readFileSync(path.join(freezer.dir, freezer.kind === 'v1' ? 'freezer.state' : 'cgroup.freeze'), 'utf8').trim();
     assert.ok(state === 'THAWED' || state === '0', `the container's cgroup is left ${state}`);
@@ -206,7 +210,7 @@ test('the container is thawed after every copy, and still swapping', async () =>
 });
 
 test('a freeze a killed berth left behind is undone by the next cp; an operator\'s own freeze is left alone', async () => {
-  const freezer = freezerOf(id);
+  const freezer = freezerOf(id, engineCgroups);
   if (!freezer) return;
   const state = path.join(freezer.dir, freezer.kind === 'v1' ? 'freezer.state' : 'cgroup.freeze');
   const [frozen, thawed] = freezer.kind === 'v1' ? ['FROZEN', 'THAWED'] : ['1', '0'];
@@ -240,7 +244,7 @@ test('with --runtime runc too: its cgroup (linux.cgroupsPath) freezes the same, 
   });
   try {
     await engine.start(c.id);
-    assert.ok(freezerOf(c.id), 'runc made the container a freezer cgroup where berth looks');
+    assert.ok(freezerOf(c.id, engineCgroups), 'runc made the container a freezer cgroup where berth looks');
     let leaked = 0, escaped = 0, copied = 0, written = 0;
     const rounds = 15;
     for (let i = 0; i < rounds; i++) {
@@ -261,7 +265,7 @@ test('with --runtime runc too: its cgroup (linux.cgroupsPath) freezes the same, 
     console.log(`  runc: copy-out ${copied} read, ${leaked} leaked; copy-in ${written} written, ${escaped} escaped`);
     assert.is(leaked, 0, `${leaked}/${rounds} copy-outs from the runc container read the host canary`);
     assert.is(escaped, 0, `${escaped}/${rounds} copy-ins to the runc container wrote beside the host canary`);
-    const freezer = freezerOf(c.id)!;
+    const freezer = freezerOf(c.id, engineCgroups)!;
     assert.is(fs.readFileSync(path.join(freezer.dir, freezer.kind === 'v1' ? 'freezer.state' : 'cgroup.freeze'), 'utf8').trim(), freezer.kind === 'v1' ? 'THAWED' : '0');
     canaryUntouched();
   } finally {
@@ -270,9 +274,9 @@ test('with --runtime runc too: its cgroup (linux.cgroupsPath) freezes the same, 
 });
 
 function v2Host(): CgroupHost | undefined {
-  if (cgroupVersion() === 2) return cgroupHost();
+  if (cgroupVersion() === 2) return engineCgroups;
   const line = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => / - cgroup2 /.test(l));
-  return line ? { version: 2, root: line.split(' ')[4]!, hierarchies: [] } : undefined;
+  return line ? { version: 2, root: line.split(' ')[4]!, hierarchies: [], parent: engineCgroups.parent } : undefined;
 }
 
 test('cgroup v2: cgroup.freeze stops the container for the copy (a hybrid machine runs the engine on its cgroup2 mount)', async () => {

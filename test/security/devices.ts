@@ -13,8 +13,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { berth, ok, removeAll } from '../_berth.js';
 import { outsideDir } from '../_helpers.js';
-import { cgroupHost, cgroupVersion, cgroupParent, createCgroup, removeCgroup, type Cgroup, type CgroupHost } from '../../src/engine/runtime/cgroups.js';
+import { cgroupHost, cgroupVersion, createCgroup, removeCgroup, type Cgroup, type CgroupHost } from '../../src/engine/runtime/cgroups.js';
 import { DEVICE_RULES } from '../../src/engine/runtime/oci-defaults.js';
+import { resolveSettings } from '../../src/engine/settings.js';
+
+/** this test run's cgroups, from its settings (the runner's BERTH_CGROUP_PARENT) */
+const engineCgroups = cgroupHost(resolveSettings());
 
 const test = suite('security: devices');
 const SECRET = `berth-canary-${process.pid}-${Date.now()}`;
@@ -176,9 +180,9 @@ test('the same with --runtime runc: mknod + read is EPERM, --device grants it', 
 // hierarchy has no controllers, but the kernel runs the BPF device hook of
 // the task's cgroup there all the same.
 function v2Host(): CgroupHost | undefined {
-  if (cgroupVersion() === 2) return cgroupHost();
+  if (cgroupVersion() === 2) return engineCgroups;
   const line = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => / - cgroup2 /.test(l));
-  return line ? { version: 2, root: line.split(' ')[4]!, hierarchies: [] } : undefined;
+  return line ? { version: 2, root: line.split(' ')[4]!, hierarchies: [], parent: engineCgroups.parent } : undefined;
 }
 
 function inCgroup(cg: Cgroup, script: string): Promise<string> {
@@ -223,7 +227,7 @@ test('cgroup v2: the BPF device program denies what the rules do not allow (EPER
     assert.match(mixed, /rdwr-denied/, mixed);
   } finally {
     for (const cg of made) await removeCgroup(cg);
-    if (host.root !== '/sys/fs/cgroup') try { fs.rmdirSync(path.join(host.root, cgroupParent())); } catch { /* shared */ }
+    if (host.root !== '/sys/fs/cgroup') try { fs.rmdirSync(path.join(host.root, engineCgroups.parent)); } catch { /* shared */ }
   }
   assertCanaryUntouched();
 });

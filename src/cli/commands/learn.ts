@@ -8,26 +8,24 @@ export function registerLearnCommands(cli: Cli): void {
     .command('learn')
     .description('Open the lab: Docker 101 lessons typed for real against berth')
     .option('--reset', 'forget your progress first')
-    .option('--hub <url>', "use an instructor's hub as the index (sets BERTH_INDEX for the session)")
+    .option('--hub <url>', "use an instructor's hub as the index (the index setting, BERTH_INDEX, for the session)")
     .action(async (flags: { reset?: boolean; hub?: string }) => {
-      if (flags.hub) process.env.BERTH_INDEX = flags.hub.replace(/\/+$/, '');
+      // --hub is the index setting for this session: the engine and every lesson command get it (childEnv), no process.env write.
+      const settings = cli.settings({ index: flags.hub?.replace(/\/+$/, '') || undefined });
       if (flags.reset) {
         const { clearProgress } = await import('../../lessons/progress.js');
         clearProgress();
       }
-      const root = cli.program.opts<{ root?: string }>().root;
-      if (root) process.env.BERTH_ROOT = root;
       if (!process.stdout.isTTY || !process.stdin.isTTY) {
         const { lessonListing } = await import('../../lessons/listing.js');
-        const { presentCapabilities } = await import('../../lessons/capabilities.js');
-        await presentCapabilities(cli.program);
-        process.stdout.write(`berth learn needs a terminal. The lessons:\n\n${await lessonListing()}\n`);
+        process.stdout.write(`berth learn needs a terminal. The lessons:\n\n${await lessonListing(cli.program)}\n`);
         process.stdout.write('Run one headlessly:   berth lesson run <number|id> --yes\n');
         process.stdout.write('Run them all:         berth lesson run --all --yes\n');
         process.stdout.write('Your progress:        berth progress [--json]\n');
         return;
       }
       const { startLab } = await import('../../tui/start.js');
-      await startLab({ openEngine: () => cli.engine(), program: cli.program });
+      const { childEnv } = await import('../../engine/index.js');
+      await startLab({ openEngine: () => cli.engine(), program: cli.program, commandEnv: childEnv(settings) });
     });
 }

@@ -34,7 +34,7 @@ export async function commitContainer(ctx: EngineContext, ref: string, options: 
     // A running container is frozen while its changes are read, as docker commit pauses it by
     // default: nothing in it can swap a file for a device node or a symlink mid-read.
     const running = record.state.status === 'running';
-    const layer = await withFrozen(record.id, running, () => putTarAsGzipLayer(ctx.images.blobs, ctx.storage.diff(record.id)), path.join(ctx.paths.containers, record.id)).catch((error: unknown) => {
+    const layer = await withFrozen(record.id, running, () => putTarAsGzipLayer(ctx.images.blobs, ctx.storage.diff(record.id)), path.join(ctx.paths.containers, record.id), ctx.cgroups).catch((error: unknown) => {
       // the partial blob is gone already (the writer aborts); say what and where, not a stack trace
       if (isNoSpace(error)) throw new BerthError('internal', `no space left on device while writing layer of container ${record.id.slice(0, 12)}: free space in ${ctx.paths.root}`, { cause: error });
       throw error;

@@ -39,7 +39,7 @@ export async function execInContainer(ctx: EngineContext, ref: string, options: 
   const spec = buildOciSpec({
     id: record.id, rootfs, args: [...options.args], env, cwd: options.workingDir || record.config.workingDir || '/',
     hostname: record.config.hostname, user, tty: options.tty ?? false, network: 'host',
-    mounts: [], cgroupsPath: cgroupFor(record.id).ociPath, limits: {},
+    mounts: [], cgroupsPath: cgroupFor(record.id, ctx.cgroups).ociPath, limits: {},
     // The exec'd process gets the container's capabilities and seccomp filter, as Docker's exec does.
     security: resolveSecurity(record.hostConfig),
   });
@@ -53,7 +53,7 @@ export async function execInContainer(ctx: EngineContext, ref: string, options: 
     tty: options.tty ?? false,
     capabilities: (spec.process.capabilities?.bounding ?? []).map(capabilityNumber),
     noNewPrivileges: spec.process.noNewPrivileges ?? true,
-    cgroupProcs: record.hostConfig.runtime === 'native' ? cgroupFor(record.id).procsFiles : [],
+    cgroupProcs: record.hostConfig.runtime === 'native' ? cgroupFor(record.id, ctx.cgroups).procsFiles : [],
     stdio: options.stdio ?? 'inherit',
   });
   return { process: child, record };

@@ -93,7 +93,7 @@ function followMonitor(ctx: EngineContext, record: ContainerRecord): ContainerRe
 async function finish(ctx: EngineContext, stale: ContainerRecord, exit: ExitRecord): Promise<ContainerRecord> {
   const record = monitorState(ctx, stale);
   const bundle = bundleFiles(ctx.paths.containers, record.id);
-  const cgroup = cgroupFor(record.id);
+  const cgroup = cgroupFor(record.id, ctx.cgroups);
   let oomKilled = false;
   try {
     oomKilled = readCgroup(cgroup).oomKilled;
@@ -105,7 +105,7 @@ async function finish(ctx: EngineContext, stale: ContainerRecord, exit: ExitReco
   // every later reconcile tries again, and `rm` reports it.
   await removeCgroup(cgroup).catch(() => undefined);
   await ctx.runtime(record.hostConfig.runtime).cleanup(bundle);
-  await detachNetwork(ctx.paths.root, record.id, record.network);
+  await detachNetwork(ctx.paths.root, ctx.settings, record.id, record.network);
   await ctx.storage.unmount(record.id);
   const finished: ContainerRecord = {
     ...record,
@@ -142,7 +142,7 @@ async function reconcileEverything(ctx: EngineContext): Promise<void> {
   for (const dir of [ctx.paths.root, path.join(ctx.paths.root, 'network'), ...listDirs(ctx.paths.containers)]) sweepAtomicTemps(dir, processAlive);
   pruneExitRecords(ctx.paths.exits);
   for (const id of orphanDirs(ctx.paths.containers)) {
-    await removeCgroup(cgroupFor(id), STRAY).catch(() => undefined);
+    await removeCgroup(cgroupFor(id, ctx.cgroups), STRAY).catch(() => undefined);
     await ctx.storage.remove(id).catch(() => undefined);
     fs.rmSync(bundleFiles(ctx.paths.containers, id).dir, { recursive: true, force: true });
   }
@@ -150,18 +150,18 @@ async function reconcileEverything(ctx: EngineContext): Promise<void> {
   for (const record of records) {
     // a build's step container whose builder was killed: removed, as Docker's daemon does
     // a freeze (cp, export, commit) whose holder was killed: thawed, or nothing in it could stop or be killed
-    if (record.state.status === 'running') thawIfAbandoned(record.id, bundleFiles(ctx.paths.containers, record.id).dir);
+    if (record.state.status === 'running') thawIfAbandoned(record.id, bundleFiles(ctx.paths.containers, record.id).dir, ctx.cgroups);
     if (ownerGone(ctx, record.id)) await removeContainer(ctx, record, { force: true, onWarning: () => undefined }).catch(() => undefined);
     else await refresh(ctx, record);
   }
   const running = new Set(listRecords(ctx.paths.containers).filter((r) => r.state.status === 'running').map((r) => r.id));
-  await reconcileNetwork(ctx.paths.root, running);
+  await reconcileNetwork(ctx.paths.root, ctx.settings, running);
   // Only a running container needs a cgroup; start makes them under this lock,
   // so any other is left by a crash (unknown id, or a start that never finished).
   // Only container ids: the parent also holds what is not ours to kill, such as a production
   // host's whole engine (<parent>/host-prod, `berth host create`) or the bench's runc cgroups.
-  for (const id of listCgroups()) {
-    if (CONTAINER_ID.test(id) && !running.has(id)) await removeCgroup(cgroupFor(id), STRAY).catch(() => undefined);
+  for (const id of listCgroups(ctx.cgroups)) {
+    if (CONTAINER_ID.test(id) && !running.has(id)) await removeCgroup(cgroupFor(id, ctx.cgroups), STRAY).catch(() => undefined);
   }
 }
 

@@ -42,7 +42,7 @@ export async function removeContainer(ctx: EngineContext, record: ContainerRecor
     deleteRecord(ctx.paths.containers, current.id);
     // A cgroup that cannot go (something mounted on or stuck in a sub-cgroup the container made) is this
     // container's problem only: the record is gone, reconcile retries it, and no other command fails on it.
-    await removeCgroup(cgroupFor(current.id)).catch((error: Error) => (options.onWarning ?? warnStderr)(`container ${current.id}: ${error.message}`));
+    await removeCgroup(cgroupFor(current.id, ctx.cgroups)).catch((error: Error) => (options.onWarning ?? warnStderr)(`container ${current.id}: ${error.message}`));
     await ctx.storage.remove(current.id);
     const bundle = bundleFiles(ctx.paths.containers, current.id);
     fs.rmSync(bundle.socket, { force: true });

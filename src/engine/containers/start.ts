@@ -97,9 +97,9 @@ export async function startContainer(ctx: EngineContext, ref: string, options: S
       const env = defaultEnv(record.config.env, user, record.config.hostname);
       const binds = record.hostConfig.binds.map(validateBind);
       checkCommand(rootfs, record, env, binds);
-      const cgroupsPath = cgroupFor(record.id);
-      if (runtime.name === 'native') cgroup = createCgroup(record.id, limitsOf(record));
-      network = await attachNetwork(ctx.paths.root, await networkRequest(ctx, record, bundle.dir));
+      const cgroupsPath = cgroupFor(record.id, ctx.cgroups);
+      if (runtime.name === 'native') cgroup = createCgroup(record.id, limitsOf(record), ctx.cgroups);
+      network = await attachNetwork(ctx.paths.root, ctx.settings, await networkRequest(ctx, record, bundle.dir));
       const spec = buildOciSpec({
         id: record.id,
         rootfs,
@@ -125,6 +125,7 @@ export async function startContainer(ctx: EngineContext, ref: string, options: S
         stdin: record.config.openStdin,
         stdinOnce: options.stdinOnce ?? false,
         cgroupProcs: cgroup?.procsFiles ?? [],
+        cgroups: ctx.cgroups,
         // the monitor runs it only when no attached client is left to finish the container (killed, detached)
         exitCommand: ctx.exitCommand(record.id),
         health: healthProbe(record.config.healthcheck),
@@ -151,7 +152,7 @@ export async function startContainer(ctx: EngineContext, ref: string, options: S
       writeRecord(ctx.paths.containers, record);
       return record;
     } catch (error) {
-      if (network) await detachNetwork(ctx.paths.root, record.id, network.settings).catch(() => undefined);
+      if (network) await detachNetwork(ctx.paths.root, ctx.settings, record.id, network.settings).catch(() => undefined);
       if (cgroup) await removeCgroup(cgroup).catch(() => undefined);
       await ctx.storage.unmount(record.id).catch(() => undefined);
       const exitCode = error instanceof BerthError && error.exitCode !== 125 ? error.exitCode : record.state.exitCode;

@@ -4,7 +4,7 @@
 // between two readings, 100% being one core, as Docker shows it.
 import fs from 'node:fs';
 import os from 'node:os';
-import { readCgroup, cgroupFor } from '../runtime/cgroups.js';
+import { readCgroup, cgroupFor, type CgroupHost } from '../runtime/cgroups.js';
 import type { ContainerRecord } from './record.js';
 
 export interface Reading {
@@ -47,8 +47,8 @@ export function networkBytes(pid: number): { rx: number; tx: number } {
   return { rx, tx };
 }
 
-export function readContainer(record: ContainerRecord): Reading {
-  const cgroup = readCgroup(cgroupFor(record.id));
+export function readContainer(record: ContainerRecord, cgroups: CgroupHost): Reading {
+  const cgroup = readCgroup(cgroupFor(record.id, cgroups));
   // --net host shares the host's counters: showing them as the container's would mislead.
   const net = record.hostConfig.networkMode === 'host' ? { rx: 0, tx: 0 } : networkBytes(record.state.pid);
   return {

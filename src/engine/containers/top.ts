@@ -30,7 +30,7 @@ export interface ProcessTable {
 export async function topContainer(ctx: EngineContext, ref: string, psArgs = '-f'): Promise<ProcessTable> {
   const record = await ctx.lock.with(async () => refresh(ctx, findContainer(ctx.paths.containers, ref)));
   if (record.state.status !== 'running') throw conflict(`Container ${record.id} is not running`);
-  const pids = cgroupPids(cgroupFor(record.id));
+  const pids = cgroupPids(cgroupFor(record.id, ctx.cgroups));
   if (pids.length === 0) pids.push(record.state.pid);
   const { stdout } = await run('ps', [...psArgs.split(/\s+/).filter(Boolean), '-p', pids.join(',')]);
   const lines = stdout.trimEnd().split('\n');

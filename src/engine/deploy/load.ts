@@ -9,6 +9,7 @@ import { listHosts } from '../host/host.js';
 import { loadNetworkState } from '../network/state.js';
 import { networkNames } from '../network/names.js';
 import { statePaths } from '../paths.js';
+import type { Settings } from '../settings.js';
 import { BerthError } from '../errors.js';
 
 export interface LoadOptions {
@@ -27,8 +28,8 @@ export interface LoadOptions {
   readonly tickMs?: number;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: LoadEvent) => void;
-  /** the state root whose hosts and bridge count as berth's (default $BERTH_ROOT) */
-  readonly root?: string;
+  /** the settings whose state root, hosts, bridge and host address count as berth's */
+  readonly settings: TargetSettings;
 }
 
 /** One request: when it started and ended (epoch ms), and what came back. */
@@ -77,7 +78,10 @@ export function percentiles(values: readonly number[]): Percentiles {
 }
 
 /** Refuses targets outside what berth made: loopback, its hosts' addresses, its bridges' subnets. */
-export function checkTarget(url: string, root = process.env.BERTH_ROOT): void {
+/** What checkTarget needs of the engine's settings. */
+export type TargetSettings = Pick<Settings, 'root' | 'bridge' | 'hostAddress'>;
+
+export function checkTarget(url: string, settings: TargetSettings): void {
   let hostname: string;
   try {
     hostname = new URL(url).hostname;
@@ -89,13 +93,13 @@ export function checkTarget(url: string, root = process.env.BERTH_ROOT): void {
   if (!/^\d+\.\d+\.\d+\.\d+$/.test(hostname)) throw new BerthError('invalid', `load-test targets addresses berth made, not names: ${hostname}`);
   const allowed: string[] = [];
   const subnets: string[] = [];
-  for (const host of listHosts(root)) {
+  for (const host of listHosts(settings.root)) {
     allowed.push(host.address);
     subnets.push(host.bridgeSubnet);
   }
   // Inside a host (`berth --host prod load-test`): its own address and bridge.
-  if (process.env.BERTH_HOST_ADDRESS) allowed.push(process.env.BERTH_HOST_ADDRESS);
-  const bridge = loadNetworkState(statePaths(root).root, networkNames().bridge);
+  if (settings.hostAddress) allowed.push(settings.hostAddress);
+  const bridge = loadNetworkState(statePaths(settings.root).root, networkNames(settings.bridge).bridge);
   if (bridge) subnets.push(bridge.subnet);
   if (allowed.includes(hostname) || subnets.some((s) => contains(s, hostname))) return;
   throw new BerthError('invalid', `load-test only sends to loopback, berth hosts (${allowed.join(', ') || 'none'}) and berth's container subnets (${subnets.join(', ') || 'none'}), not ${hostname}`);
@@ -136,7 +140,7 @@ function once(url: string, timeoutMs: number): Promise<Sample> {
 
 /** Sends requests until the count, the time or the signal ends it; resolves the report. */
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
-  checkTarget(options.url, options.root);
+  checkTarget(options.url, options.settings);
   const maxRequests = Math.min(options.maxRequests ?? 10_000, LIMITS.maxRequests);
   const maxMs = Math.min(options.maxMs ?? 30_000, LIMITS.maxMs);
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, LIMITS.concurrency));

@@ -83,7 +83,12 @@ function allocateAddress(state: NetworkState, id: string): string {
 }
 
 /** Sets up the container's network. Holding the lock. */
-export async function attachNetwork(root: string, request: NetworkRequest): Promise<Attached> {
+/** The engine's bridge settings (its Settings has them): the bridge every name derives from, and its subnet's choice. */
+export interface BridgeSettings extends SubnetChoice {
+  readonly bridge: string;
+}
+
+export async function attachNetwork(root: string, net: BridgeSettings, request: NetworkRequest): Promise<Attached> {
   const mode = request.mode;
   if (mode === 'host') {
     const etc = writeEtcFiles(request.dir, { hostname: request.hostname, name: request.name });
@@ -110,12 +115,12 @@ export async function attachNetwork(root: string, request: NetworkRequest): Prom
     };
   }
   if (mode !== 'bridge') throw new BerthError('invalid', `unknown network mode "${mode}": use bridge, none, host or container:<name|id>`);
-  return attachBridge(root, request);
+  return attachBridge(root, net, request);
 }
 
-async function attachBridge(root: string, request: NetworkRequest): Promise<Attached> {
-  const names = networkNames();
-  const state = await ensureBridge(root, names);
+async function attachBridge(root: string, net: BridgeSettings, request: NetworkRequest): Promise<Attached> {
+  const names = networkNames(net.bridge);
+  const state = await ensureBridge(root, names, net);
   const address = allocateAddress(state, request.id);
   saveNetworkState(root, names.bridge, state);
   const netns = netnsName(names, request.id);
@@ -154,7 +159,7 @@ async function attachBridge(root: string, request: NetworkRequest): Promise<Atta
     const done: NetworkSettings = { ...published, proxyPids, etc };
     return { settings: done, network: { netnsPath: done.sandboxKey! }, mounts: etcMounts(etc) };
   } catch (error) {
-    await detachNetwork(root, request.id, { ...settings, ports: undefined }).catch(() => undefined);
+    await detachNetwork(root, net, request.id, { ...settings, ports: undefined }).catch(() => undefined);
     throw error;
   }
 }
@@ -206,9 +211,9 @@ function stopProxies(pids: readonly number[]): void {
 }
 
 /** Undoes attachNetwork from whatever part of it was made. Holding the lock. Idempotent. */
-export async function detachNetwork(root: string, id: string, settings: (Pick<NetworkSettings, 'mode' | 'proxyPids'> & { ports?: readonly PortBinding[] }) | undefined): Promise<void> {
+export async function detachNetwork(root: string, net: BridgeSettings, id: string, settings: (Pick<NetworkSettings, 'mode' | 'proxyPids'> & { ports?: readonly PortBinding[] }) | undefined): Promise<void> {
   if (!settings || settings.mode !== 'bridge') return;
-  const names = networkNames();
+  const names = networkNames(net.bridge);
   stopProxies(settings.proxyPids);
   const chain = containerChain(names, id);
   // Only a container that published ports has a chain (reconcile passes ports undefined: look).
@@ -226,8 +231,8 @@ export async function detachNetwork(root: string, id: string, settings: (Pick<Ne
 }
 
 /** After a crash: addresses, namespaces and chains of containers that are not running. Holding the lock. */
-export async function reconcileNetwork(root: string, running: ReadonlySet<string>): Promise<void> {
-  const names = networkNames();
+export async function reconcileNetwork(root: string, net: BridgeSettings, running: ReadonlySet<string>): Promise<void> {
+  const names = networkNames(net.bridge);
   const state = loadNetworkState(root, names.bridge);
   const owners = new Set(Object.values(state?.addresses ?? {}));
   let netnsNames: string[] = [];
@@ -242,6 +247,6 @@ export async function reconcileNetwork(root: string, running: ReadonlySet<string
     const short = ns.slice(names.bridge.length + 1);
     if (![...running].some((id) => id.startsWith(short))) stale.add(short);
   }
-  for (const id of stale) await detachNetwork(root, id, { mode: 'bridge', proxyPids: [] });
+  for (const id of stale) await detachNetwork(root, net, id, { mode: 'bridge', proxyPids: [] });
   if (state && owners.size === 0 && netnsNames.length === 0) await teardownBridgeIfUnused(root, names);
 }

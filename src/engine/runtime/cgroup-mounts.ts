@@ -16,7 +16,7 @@
 //        there again (a symlink would need the tmpfs writable after the
 //        mounts; the view is the same).
 import path from 'node:path';
-import { cgroupHost, type CgroupHost } from './cgroups.js';
+import { machineCgroups, type MachineCgroups } from './cgroups.js';
 import { v1Hierarchies, type V1Hierarchy } from './cgroup-v1.js';
 
 interface MountLike {
@@ -26,7 +26,7 @@ interface MountLike {
   options?: string[];
 }
 
-function expandOne(m: MountLike, host: CgroupHost, hierarchies: readonly V1Hierarchy[]): MountLike[] {
+function expandOne(m: MountLike, host: MachineCgroups, hierarchies: readonly V1Hierarchy[]): MountLike[] {
   const options = (m.options ?? []).filter((o) => o !== 'rbind' && o !== 'bind');
   if (host.version === 2) return [{ destination: m.destination, type: 'cgroup2', source: 'cgroup2', options }];
   const tmpfsData = ['mode=755', 'size=64k'];
@@ -46,10 +46,10 @@ function expandOne(m: MountLike, host: CgroupHost, hierarchies: readonly V1Hiera
 }
 
 /** config.json mounts -> the same, with each "cgroup" mount expanded for this machine's cgroups. */
-export function expandCgroupfs<M extends MountLike>(mounts: readonly M[], host?: CgroupHost, hierarchies?: readonly V1Hierarchy[]): Array<M | MountLike> {
+export function expandCgroupfs<M extends MountLike>(mounts: readonly M[], host?: MachineCgroups, hierarchies?: readonly V1Hierarchy[]): Array<M | MountLike> {
   return mounts.flatMap((m): Array<M | MountLike> => {
     if (m.type !== 'cgroup') return [m];
-    const h = host ?? cgroupHost();
+    const h = host ?? machineCgroups();
     return expandOne(m, h, hierarchies ?? (h.version === 1 ? v1Hierarchies(undefined, true) : []));
   });
 }

@@ -4,6 +4,7 @@
 // our own C init; `runc` runs the same bundle with runc.  Both pass
 // test/engine/runtime/_conformance.ts.
 import type { ChildProcess } from 'node:child_process';
+import type { MachineCgroups } from './cgroups.js';
 
 export type RuntimeName = 'native' | 'runc';
 export const RUNTIME_NAMES: readonly RuntimeName[] = ['native', 'runc'];
@@ -53,6 +54,8 @@ export interface StartOptions {
   readonly stdinOnce: boolean;
   /** cgroup.procs files to join (native); runc makes its own from config.json. */
   readonly cgroupProcs: readonly string[];
+  /** the engine's cgroups (version, mounts): how the container's /sys/fs/cgroup is mounted; default this machine's */
+  readonly cgroups?: MachineCgroups;
   /** Run after the exit file is written (detached containers clean themselves up). */
   readonly exitCommand?: readonly string[];
   /** Health checks run by the monitor. */

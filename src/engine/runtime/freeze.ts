@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BerthError } from '../errors.js';
-import { cgroupFor, cgroupHost, type CgroupHost } from './cgroups.js';
+import { cgroupFor, type CgroupHost } from './cgroups.js';
 import { processStartTime } from '../tmp-sweep.js';
 
 /** How long the kernel gets to stop every task (a task in uninterruptible sleep delays it). */
@@ -32,7 +32,7 @@ function read(file: string): string | undefined {
 }
 
 /** The container's freezer, or undefined when its cgroup has none (or is gone). */
-export function freezerOf(id: string, host: CgroupHost = cgroupHost()): Freezer | undefined {
+export function freezerOf(id: string, host: CgroupHost): Freezer | undefined {
   const dirs = cgroupFor(id, host).paths;
   const v1 = dirs.find((dir) => fs.existsSync(path.join(dir, 'freezer.state')));
   if (v1) return { kind: 'v1', dir: v1 };
@@ -79,7 +79,7 @@ function abandoned(markerFile: string | undefined): boolean {
  * process holding it was killed): for reconcile, and for the next cp.
  * Returns true when it thawed something.
  */
-export function thawIfAbandoned(id: string, stateDir: string, host: CgroupHost = cgroupHost()): boolean {
+export function thawIfAbandoned(id: string, stateDir: string, host: CgroupHost): boolean {
   const marker = path.join(stateDir, FREEZE_MARKER);
   if (!abandoned(marker)) return false;
   const freezer = freezerOf(id, host);
@@ -99,7 +99,7 @@ export function thawIfAbandoned(id: string, stateDir: string, host: CgroupHost =
  * container's), a marker there names this process while it holds the
  * freeze, so a freeze left by a killed berth is recognised and undone.
  */
-export async function freezeContainer(id: string, host: CgroupHost = cgroupHost(), stateDir?: string): Promise<() => void> {
+export async function freezeContainer(id: string, host: CgroupHost, stateDir?: string): Promise<() => void> {
   const freezer = freezerOf(id, host);
   if (!freezer) return () => undefined;
   const marker = stateDir ? path.join(stateDir, FREEZE_MARKER) : undefined;
@@ -150,9 +150,9 @@ export async function freezeContainer(id: string, host: CgroupHost = cgroupHost(
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** Runs `work` with the container frozen when it is running (a stopped one has nothing to race with). */
-export async function withFrozen<T>(id: string, running: boolean, work: () => Promise<T>, stateDir?: string): Promise<T> {
+export async function withFrozen<T>(id: string, running: boolean, work: () => Promise<T>, stateDir: string | undefined, host: CgroupHost): Promise<T> {
   if (!running) return work();
-  const thaw = await freezeContainer(id, cgroupHost(), stateDir);
+  const thaw = await freezeContainer(id, host, stateDir);
   try {
     return await work();
   } finally {

@@ -10,7 +10,7 @@ import { EXEC_BIN, MONITOR_BIN, startMonitor } from './monitor-process.js';
 import { capabilityNumber, mountFlags, DEFAULT_DEV_SYMLINKS } from './oci-spec.js';
 import { BerthError } from '../errors.js';
 import path from 'node:path';
-import { applyDeviceRules, cgroupHost } from './cgroups.js';
+import { applyDeviceRules, machineCgroups } from './cgroups.js';
 import { expandCgroupfs } from './cgroup-mounts.js';
 import type { OciDeviceRule } from './oci-types.js';
 import type { BundleFiles, ExecOptions, Runtime, StartOptions, Started } from './driver.js';
@@ -68,7 +68,7 @@ export function nativeSpecRecords(config: OciConfig, bundle: BundleFiles, option
   }
   for (const procs of options.cgroupProcs) records.push([KEY.CGROUP, procs]);
   // /sys/fs/cgroup (type "cgroup"): mounts this machine's cgroups need, after the cgroup namespace (cgroup-mounts.ts).
-  const cgroupfs = expandCgroupfs(config.mounts ?? []);
+  const cgroupfs = expandCgroupfs(config.mounts ?? [], options.cgroups);
   for (const m of cgroupfs) {
     const { flags, data } = mountFlags(m.options ?? []);
     const type = m.type === 'bind' ? '' : m.type ?? '';
@@ -178,7 +178,7 @@ export const nativeRuntime: Runtime = {
     const config = JSON.parse(fs.readFileSync(bundle.configJson, 'utf8')) as OciConfig;
     // The devices allow-list goes on the container's cgroup before its init joins (runc applies the same rules itself).
     const deviceRules = config.linux?.resources?.devices;
-    if (deviceRules && options.cgroupProcs.length > 0) applyDeviceRules(cgroupHost().version, options.cgroupProcs.map((f) => path.dirname(f)), deviceRules);
+    if (deviceRules && options.cgroupProcs.length > 0) applyDeviceRules((options.cgroups ?? machineCgroups()).version, options.cgroupProcs.map((f) => path.dirname(f)), deviceRules);
     if (config.linux?.seccomp) fs.mkdirSync(seccompCacheDir(bundle), { recursive: true, mode: 0o700 });
     return startMonitor(bundle.dir, nativeSpecRecords(config, bundle, options));
   },

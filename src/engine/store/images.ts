@@ -85,7 +85,7 @@ const ID_PREFIX = /^(?:sha256:)?([a-f0-9]{1,64})$/;
 export class ImageStore {
   readonly blobs: BlobStore;
 
-  constructor(readonly paths: Paths = statePaths()) {
+  constructor(readonly paths: Paths) {
     this.blobs = new BlobStore(paths);
   }
 

@@ -7,7 +7,8 @@ import * as assert from 'uvu/assert';
 import { Engine } from '../../../src/engine/engine.js';
 import { BERTH_BIN, ok } from '../../_berth.js';
 import { eventually } from '../../_helpers.js';
-import { createCgroup } from '../../../src/engine/runtime/cgroups.js';
+import { cgroupHost, createCgroup } from '../../../src/engine/runtime/cgroups.js';
+import { resolveSettings } from '../../../src/engine/settings.js';
 
 const crash = suite('crashes and concurrency');
 let engine: Engine;
@@ -56,7 +57,7 @@ crash('kill -9 of the CLI in the middle of run leaves a state the next command r
 crash('a crash in the middle of start (cgroup made, record not yet running): the next command removes the cgroup', async () => {
   const c = await engine.create({ image: 'busybox', cmd: ['true'], network: 'none' });
   // What start had made when the kill -9 came: the container's cgroup.
-  const cgroup = createCgroup(c.id, {});
+  const cgroup = createCgroup(c.id, {}, cgroupHost(resolveSettings()));
   assert.ok(cgroup.paths.every((p) => fs.existsSync(p)));
   await ok(['ps']);
   assert.ok(cgroup.paths.every((p) => !fs.existsSync(p)), 'the stale cgroup is gone');

@@ -3,7 +3,11 @@ import * as assert from 'uvu/assert';
 import type { Engine } from '../../../src/engine/engine.js';
 import { engineSuite } from '../../_engine.js';
 import { eventually } from '../../_helpers.js';
-import { readCgroup, cgroupFor } from '../../../src/engine/runtime/cgroups.js';
+import { readCgroup, cgroupFor, cgroupHost } from '../../../src/engine/runtime/cgroups.js';
+import { resolveSettings } from '../../../src/engine/settings.js';
+
+/** this test run's cgroups, from its settings (the runner's BERTH_CGROUP_PARENT) */
+const engineCgroups = cgroupHost(resolveSettings());
 
 const { test: limits, engine: opened } = engineSuite('limits');
 let engine: Engine;
@@ -32,7 +36,7 @@ limits('a fork bomb stops at the pids limit', async () => {
     for await (const entry of engine.logs(await engine.inspect(c.id))) log += entry.log;
     return log.includes("can't fork");
   }, 10_000, 'the kernel to refuse a fork');
-  const stats = readCgroup(cgroupFor(c.id));
+  const stats = readCgroup(cgroupFor(c.id, engineCgroups));
   assert.is(stats.pidsLimit, 20);
   assert.ok(stats.pids >= 15 && stats.pids <= 20, `between 15 and 20 processes, saw ${stats.pids}`);
   await engine.remove(c.id, { force: true });
@@ -41,10 +45,10 @@ limits('a fork bomb stops at the pids limit', async () => {
 limits('--cpus writes a CFS quota the kernel applies', async () => {
   const id = (await engine.create({ image: 'busybox', cmd: ['sleep', '30'], cpus: 0.5 })).id;
   await engine.start(id);
-  const stats = readCgroup(cgroupFor(id));
+  const stats = readCgroup(cgroupFor(id, engineCgroups));
   assert.ok(stats.memoryUsage >= 0);
   const fs = await import('node:fs');
-  const cg = cgroupFor(id);
+  const cg = cgroupFor(id, engineCgroups);
   const quota = cg.version === 2
     ? fs.readFileSync(`${cg.paths[0]}/cpu.max`, 'utf8').trim()
     : fs.readFileSync(`${cg.paths.find((p) => /\/cpu[,/]|\/cpu,cpuacct\//.test(p + '/'))}/cpu.cfs_quota_us`, 'utf8').trim();

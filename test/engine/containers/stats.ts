@@ -5,7 +5,11 @@ import type { Engine } from '../../../src/engine/engine.js';
 import { engineSuite } from '../../_engine.js';
 import { berth, ok } from '../../_berth.js';
 import { eventually } from '../../_helpers.js';
-import { cgroupFor } from '../../../src/engine/runtime/cgroups.js';
+import { cgroupFor, cgroupHost } from '../../../src/engine/runtime/cgroups.js';
+import { resolveSettings } from '../../../src/engine/settings.js';
+
+/** this test run's cgroups, from its settings (the runner's BERTH_CGROUP_PARENT) */
+const engineCgroups = cgroupHost(resolveSettings());
 
 const { test, engine: opened } = engineSuite('stats');
 let engine: Engine;
@@ -46,7 +50,7 @@ test('a memory hog\'s usage matches the resident memory /proc reports (within 10
   }, 15_000, 'the hog to hold its memory');
   const [stats] = await engine.stats([c.id], 200);
   // Every process of the container, as the cgroup counts them all.
-  const pids = fs.readFileSync(cgroupFor(c.id).procsFiles[0]!, 'utf8').split('\n').filter(Boolean);
+  const pids = fs.readFileSync(cgroupFor(c.id, engineCgroups).procsFiles[0]!, 'utf8').split('\n').filter(Boolean);
   const rss = pids.reduce((sum, pid) => sum + Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024, 0);
   assert.ok(Math.abs(stats!.memoryUsage - rss) <= rss * 0.1, `stats ${stats!.memoryUsage} vs VmRSS ${rss}`);
   assert.is(stats!.memoryLimit, 512 * 1024 * 1024);

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { splitHostOption } from '../../../src/cli/commands/host.js';
 import { renderSite } from '../../../src/engine/deploy/proxy.js';
 import { checkTarget, percentiles } from '../../../src/engine/deploy/load.js';
+import { resolveSettings } from '../../../src/engine/settings.js';
 import { macFor } from '../../../src/engine/network/names.js';
 import { hostNames, validateHostName } from '../../../src/engine/host/host.js';
 import { berthRoot } from '../../_helpers.js';
@@ -38,7 +39,7 @@ test('percentiles: nearest rank', () => {
 });
 
 test('load-test targets: loopback and berth\'s own addresses only', () => {
-  const root = berthRoot();
+  const root = resolveSettings({ flags: { root: berthRoot() } });
   checkTarget('http://127.0.0.1:8080/', root);
   checkTarget('http://localhost/', root);
   assert.throws(() => checkTarget('http://192.0.2.10/', root), /only sends to loopback/);

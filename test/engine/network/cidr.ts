@@ -2,8 +2,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BerthError } from '../../../src/engine/errors.js';
 import {
-  addressAt, addressPools, chooseSubnet, contains, DEFAULT_ADDRESS_POOLS, hostCount, hostRoutes, intToIp, ipToInt, overlaps, parseAddressPools, parseCidr, poolSubnets,
+  addressAt, chooseSubnet, contains, DEFAULT_ADDRESS_POOLS, hostCount, hostRoutes, intToIp, ipToInt, overlaps, parseAddressPools, parseCidr, poolSubnets,
 } from '../../../src/engine/network/cidr.js';
+import { resolveSettings } from '../../../src/engine/settings.js';
 
 const test = suite('network/cidr');
 
@@ -141,8 +142,9 @@ test('address pools: 32 default subnets; BERTH_ADDRESS_POOLS as JSON or base=,si
   assert.equal(parseAddressPools('[{"base":"172.80.0.0/16","size":24}]'), [{ base: '172.80.0.0/16', size: 24 }]);
   assert.equal(parseAddressPools('base=10.1.0.0/16'), [{ base: '10.1.0.0/16', size: 16 }]);
   assert.equal([...poolSubnets(parseAddressPools('base=10.1.0.0/23,size=24'))], ['10.1.0.0/24', '10.1.1.0/24']);
-  assert.equal(addressPools({}), DEFAULT_ADDRESS_POOLS);
-  assert.equal(addressPools({ BERTH_ADDRESS_POOLS: 'base=10.1.0.0/16,size=20' }), [{ base: '10.1.0.0/16', size: 20 }]);
+  const pools = (env: NodeJS.ProcessEnv) => resolveSettings({ env: { BERTH_CONFIG_DIR: '/nonexistent', ...env } }).addressPools;
+  assert.equal(pools({}), DEFAULT_ADDRESS_POOLS);
+  assert.equal(pools({ BERTH_ADDRESS_POOLS: 'base=10.1.0.0/16,size=20' }), [{ base: '10.1.0.0/16', size: 20 }]);
   for (const [text, pattern] of [
     ['base=10.1.0.0/16,size=8', /"size" must be a prefix length from 16/],
     ['base=10.1.0.0/16,size=31', /"size" must be a prefix length from 16 \(the base's\) to 30/],

@@ -17,7 +17,7 @@ import {
 import { berthRoot, rejects, tempDir } from '../../_helpers.js';
 import { startDistribution, type Distribution } from './_distribution.js';
 
-process.env.BERTH_CONFIG_DIR = tempDir('config-');
+const configDir = tempDir('config-');
 const test = suite('registry/client-auth');
 const store = new ImageStore(statePaths(berthRoot()));
 const newStore = () => new ImageStore(statePaths(tempDir('store-')));
@@ -39,7 +39,7 @@ test.after(async () => {
   await bearer?.close();
 });
 
-const on = (registry: { baseUrl: string }, repository: string): RegistryTarget => ({ baseUrl: registry.baseUrl, repository, name: `${new URL(registry.baseUrl).host}/${repository}` });
+const on = (registry: { baseUrl: string }, repository: string): RegistryTarget => ({ baseUrl: registry.baseUrl, configDir, repository, name: `${new URL(registry.baseUrl).host}/${repository}` });
 
 test('Basic: anonymous pull and push are refused with the registry\'s words', async () => {
   await rejects(pullImage(newStore(), on(basic, 'busybox'), 'latest'), /^unauthorized: authentication required$/);
@@ -47,17 +47,17 @@ test('Basic: anonymous pull and push are refused with the registry\'s words', as
 });
 
 test('Basic: a wrong password -> Docker\'s message, and nothing saved', async () => {
-  await rejects(login(basic.host, 'alice', 'wrong'), badCredentials);
-  assert.not.ok(fs.existsSync(authFile()));
+  await rejects(login(basic.host, 'alice', 'wrong', { configDir }), badCredentials);
+  assert.not.ok(fs.existsSync(authFile(configDir)));
 });
 
 test('Basic: login verifies, then saves a 0600 file; push and pull work after it', async () => {
-  const result = await login(basic.host, 'alice', 's3cret');
+  const result = await login(basic.host, 'alice', 's3cret', { configDir });
   assert.equal(result, { host: basic.host, status: 'Login Succeeded' });
-  assert.is(fs.statSync(authFile()).mode & 0o777, 0o600);
-  const saved = JSON.parse(fs.readFileSync(authFile(), 'utf8'));
+  assert.is(fs.statSync(authFile(configDir)).mode & 0o777, 0o600);
+  const saved = JSON.parse(fs.readFileSync(authFile(configDir), 'utf8'));
   assert.is(Buffer.from(saved.auths[basic.host].auth, 'base64').toString(), 'alice:s3cret');
-  assert.equal(credentialsFor(`http://${basic.host}/`), { username: 'alice', password: 's3cret' });
+  assert.equal(credentialsFor(configDir, `http://${basic.host}/`), { username: 'alice', password: 's3cret' });
 
   const pushed = await pushImage(store, 'busybox', on(basic, 'busybox'), 'latest');
   const pulled = await pullImage(newStore(), on(basic, 'busybox'), 'latest', { localTag: `${basic.host}/busybox:latest` });
@@ -66,23 +66,23 @@ test('Basic: login verifies, then saves a 0600 file; push and pull work after it
 });
 
 test('Basic: saved credentials that have gone wrong -> Docker\'s message; logout forgets them', async () => {
-  saveCredentials(basic.host, { username: 'alice', password: 'changed' });
+  saveCredentials(configDir, basic.host, { username: 'alice', password: 'changed' });
   RegistrySession.forget(basic.host);
   await rejects(pullImage(newStore(), on(basic, 'busybox'), 'latest'), badCredentials);
-  assert.ok(logout(basic.host));
-  assert.not.ok(logout(basic.host));
-  assert.is(credentialsFor(basic.host), undefined);
-  assert.is(fs.statSync(authFile()).mode & 0o777, 0o600);
+  assert.ok(logout(basic.host, configDir));
+  assert.not.ok(logout(basic.host, configDir));
+  assert.is(credentialsFor(configDir, basic.host), undefined);
+  assert.is(fs.statSync(authFile(configDir)).mode & 0o777, 0o600);
   await rejects(pullImage(newStore(), on(basic, 'busybox'), 'latest'), /^unauthorized: authentication required$/);
 });
 
 test('Bearer: a wrong password at the token server -> Docker\'s message', async () => {
-  await rejects(login(bearer.host, 'bob', 'wrong'), badCredentials);
-  assert.is(credentialsFor(bearer.host), undefined);
+  await rejects(login(bearer.host, 'bob', 'wrong', { configDir }), badCredentials);
+  assert.is(credentialsFor(configDir, bearer.host), undefined);
 });
 
 test('Bearer: login, then push asks the realm once for its scope and reuses the token', async () => {
-  await login(bearer.host, 'bob', 'hunter2');
+  await login(bearer.host, 'bob', 'hunter2', { configDir });
   bearer.tokenRequests.length = 0;
   const pushed = await pushImage(store, 'busybox', on(bearer, 'bob/busybox'), 'latest');
   assert.is(pushed.digest, store.resolve('busybox').manifestDigest);
@@ -92,7 +92,7 @@ test('Bearer: login, then push asks the realm once for its scope and reuses the 
 });
 
 test('Bearer: anonymous tokens pull but do not push', async () => {
-  assert.ok(logout(bearer.host));
+  assert.ok(logout(bearer.host, configDir));
   bearer.tokenRequests.length = 0;
   const pulled = await pullImage(newStore(), on(bearer, 'bob/busybox'), 'latest');
   assert.is(pulled.id, store.resolve('busybox').id);

@@ -33,13 +33,14 @@ test('Docker Hub as the index uses its registry host', () => {
 });
 
 test('insecure registries: loopback, and those listed in BERTH_INSECURE_REGISTRIES', () => {
-  assert.ok(isInsecure('localhost:5000'));
-  assert.ok(isInsecure('127.0.0.1:5000'));
-  assert.ok(isInsecure('[::1]:5000'));
-  assert.not.ok(isInsecure('registry.example'));
-  process.env.BERTH_INSECURE_REGISTRIES = 'classroom:5000';
-  assert.ok(isInsecure('classroom:5000'));
-  delete process.env.BERTH_INSECURE_REGISTRIES;
+  assert.ok(isInsecure('localhost:5000', []));
+  assert.ok(isInsecure('127.0.0.1:5000', []));
+  assert.ok(isInsecure('[::1]:5000', []));
+  assert.not.ok(isInsecure('registry.example', []));
+  assert.not.ok(isInsecure('classroom:5000', []));
+  assert.ok(isInsecure('classroom:5000', ['classroom:5000']));
+  assert.is(resolveName('classroom:5000/app', 'http://hub', ['classroom:5000']).baseUrl, 'http://classroom:5000');
+  assert.is(resolveName('classroom:5000/app', 'http://hub').baseUrl, 'https://classroom:5000');
 });
 
 test('bad names are refused with the name quoted', () => {

@@ -6,17 +6,21 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  cgroupFor, cgroupHost, cgroupOf, cgroupParent, cgroupVersion, createCgroup, listCgroups, readCgroup, removeCgroup,
+  cgroupFor, cgroupHost, cgroupOf, cgroupVersion, createCgroup, listCgroups, readCgroup, removeCgroup,
   type Cgroup, type CgroupHost,
 } from '../../../src/engine/runtime/cgroups.js';
 import { v1Hierarchies } from '../../../src/engine/runtime/cgroup-v1.js';
 import { rejects } from '../../_helpers.js';
 import { runInCgroup } from './_cgroup-helpers.js';
+import { resolveSettings } from '../../../src/engine/settings.js';
+
+/** this test run's cgroups, from its settings (the runner's BERTH_CGROUP_PARENT) */
+const engineCgroups = cgroupHost(resolveSettings());
 
 const MiB = 1024 * 1024;
 const made: Cgroup[] = [];
 function make(id: string, limits = {}, host?: CgroupHost): Cgroup {
-  const cg = createCgroup(id, limits, host);
+  const cg = createCgroup(id, limits, host ?? engineCgroups);
   made.push(cg);
   return cg;
 }
@@ -32,20 +36,21 @@ basics.after(async () => { for (const cg of made.splice(0)) await removeCgroup(c
 basics('detects the version of this machine and caches it', () => {
   const expected = fs.existsSync('/sys/fs/cgroup/cgroup.controllers') ? 2 : 1;
   assert.is(cgroupVersion(), expected);
-  assert.is(cgroupHost(), cgroupHost());
+  assert.equal(cgroupHost(resolveSettings()), engineCgroups);
+  assert.is(engineCgroups.parent, process.env.BERTH_CGROUP_PARENT, 'the parent is the settings\' (the runner\'s BERTH_CGROUP_PARENT)');
 });
 
 basics('creates one directory per hierarchy under the parent, and lists it', () => {
   const cg = make('basic-1');
-  assert.is(cg.ociPath, `/${cgroupParent()}/basic-1`);
+  assert.is(cg.ociPath, `/${engineCgroups.parent}/basic-1`);
   assert.ok(cg.paths.length >= 1);
   for (const dir of cg.paths) {
     assert.ok(fs.statSync(dir).isDirectory(), dir);
-    assert.ok(dir.endsWith(`/${cgroupParent()}/basic-1`), dir);
+    assert.ok(dir.endsWith(`/${engineCgroups.parent}/basic-1`), dir);
   }
   for (const procs of cg.procsFiles) assert.ok(fs.existsSync(procs), procs);
-  assert.equal(listCgroups(), ['basic-1']);
-  assert.equal(cgroupFor('basic-1'), cg);
+  assert.equal(listCgroups(engineCgroups), ['basic-1']);
+  assert.equal(cgroupFor('basic-1', engineCgroups), cg);
 });
 
 basics('a process that writes its pid to procsFiles is in the cgroup', async () => {
@@ -76,7 +81,7 @@ basics('removeCgroup kills what still runs, leaves nothing, and can run twice', 
   await removeCgroup(cg);
   for (const dir of cg.paths) assert.not.ok(fs.existsSync(dir), dir);
   await removeCgroup(cg);
-  assert.equal(listCgroups(), listCgroups().filter((id) => id !== 'basic-leftover'));
+  assert.equal(listCgroups(engineCgroups), listCgroups(engineCgroups).filter((id) => id !== 'basic-leftover'));
 });
 
 basics('an existing cgroup of the same id is reused (a restart)', () => {
@@ -108,10 +113,10 @@ basics('v1 hierarchies come from mountinfo: combined, named, duplicated and esca
 
 basics('a leftover runc made (every hierarchy, name=systemd and unified too) is found and removed', async () => {
   if (cgroupVersion() !== 1) return;
-  const dirs = cgroupHost().hierarchies.map((h) => path.join(h, cgroupParent(), 'runc-made'));
+  const dirs = engineCgroups.hierarchies.map((h) => path.join(h, engineCgroups.parent, 'runc-made'));
   for (const dir of dirs) fs.mkdirSync(dir, { recursive: true });
-  assert.ok(listCgroups().includes('runc-made'));
-  await removeCgroup(cgroupFor('runc-made'));
+  assert.ok(listCgroups(engineCgroups).includes('runc-made'));
+  await removeCgroup(cgroupFor('runc-made', engineCgroups));
   for (const dir of dirs) assert.not.ok(fs.existsSync(dir), dir);
 });
 
@@ -130,22 +135,17 @@ invalid('an unknown or out-of-range limit is refused before anything is made', a
     [{ pidsLimit: 2.5 }, /pids limit/],
     [{ pidsLimit: '5' }, /finite number/],
   ] as const) {
-    const error = await rejects((async () => createCgroup('bad-limit', limits as never))(), pattern);
+    const error = await rejects((async () => createCgroup('bad-limit', limits as never, engineCgroups))(), pattern);
     assert.is((error as { kind?: string }).kind, 'invalid');
   }
-  assert.equal(listCgroups(), []);
+  assert.equal(listCgroups(engineCgroups), []);
 });
 
 invalid('an id or parent that would escape the cgroup tree is refused', async () => {
-  await rejects((async () => createCgroup('../escape', {}))(), /invalid container id/);
-  await rejects((async () => createCgroup('a/b', {}))(), /invalid container id/);
-  const saved = process.env.BERTH_CGROUP_PARENT;
-  process.env.BERTH_CGROUP_PARENT = '../..';
-  try {
-    await rejects((async () => createCgroup('fine', {}))(), /invalid cgroup parent/);
-  } finally {
-    process.env.BERTH_CGROUP_PARENT = saved;
-  }
+  await rejects((async () => createCgroup('../escape', {}, engineCgroups))(), /invalid container id/);
+  await rejects((async () => createCgroup('a/b', {}, engineCgroups))(), /invalid container id/);
+  await rejects((async () => createCgroup('fine', {}, { ...engineCgroups, parent: '../..' }))(), /invalid cgroup parent/);
+  await rejects((async () => cgroupHost({ cgroupParent: '/x' }))(), /invalid cgroup parent/);
 });
 
 invalid.run();
@@ -221,10 +221,10 @@ limits.run();
 // cgroup v2 code paths on a real cgroup2 mount: the machine's own when it is
 // pure v2, else the (controller-less) unified hierarchy of a hybrid machine.
 function v2Host(): CgroupHost | undefined {
-  if (cgroupVersion() === 2) return cgroupHost();
+  if (cgroupVersion() === 2) return engineCgroups;
   const mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8');
   const line = mountinfo.split('\n').find((l) => / - cgroup2 /.test(l));
-  return line ? { version: 2, root: line.split(' ')[4]!, hierarchies: [] } : undefined;
+  return line ? { version: 2, root: line.split(' ')[4]!, hierarchies: [], parent: engineCgroups.parent } : undefined;
 }
 
 const v2 = suite('cgroups v2: subtree_control, join, kill, remove');
@@ -236,7 +236,7 @@ v2.after(async () => {
   for (const cg of made.splice(0)) await removeCgroup(cg);
   if (!host || host.root === '/sys/fs/cgroup') return;
   // Put the side mount back as it was: our parent gone, root's controllers as before.
-  try { fs.rmdirSync(path.join(host.root, cgroupParent())); } catch { /* gone */ }
+  try { fs.rmdirSync(path.join(host.root, engineCgroups.parent)); } catch { /* gone */ }
   for (const name of words(path.join(host.root, 'cgroup.subtree_control'))) {
     if (!rootEnabledBefore.includes(name)) try { fs.writeFileSync(path.join(host.root, 'cgroup.subtree_control'), `-${name}`); } catch { /* still used elsewhere */ }
   }
@@ -246,11 +246,11 @@ v2('creates <root>/<parent>/<id> and enables every available wanted controller o
   if (!host) return;
   const cg = make('v2-basic', {}, host);
   assert.is(cg.version, 2);
-  assert.equal(cg.paths, [path.join(host.root, cgroupParent(), 'v2-basic')]);
-  assert.equal(cg.procsFiles, [path.join(host.root, cgroupParent(), 'v2-basic', 'cgroup.procs')]);
+  assert.equal(cg.paths, [path.join(host.root, engineCgroups.parent, 'v2-basic')]);
+  assert.equal(cg.procsFiles, [path.join(host.root, engineCgroups.parent, 'v2-basic', 'cgroup.procs')]);
   const wanted = ['cpuset', 'cpu', 'io', 'memory', 'pids', 'hugetlb'];
   const available = words(path.join(host.root, 'cgroup.controllers')).filter((c) => wanted.includes(c));
-  for (const dir of [host.root, path.join(host.root, cgroupParent())]) {
+  for (const dir of [host.root, path.join(host.root, engineCgroups.parent)]) {
     const enabled = words(path.join(dir, 'cgroup.subtree_control'));
     for (const name of available) assert.ok(enabled.includes(name), `${name} not enabled in ${dir}/cgroup.subtree_control`);
   }
@@ -266,7 +266,7 @@ v2('a limit whose controller the kernel does not offer fails clearly and makes n
   const error = await rejects((async () => createCgroup('v2-nomem', { memoryBytes: 64 * MiB }, host))(),
     /cgroup v2 memory controller is not available in .*cgroup\.controllers/);
   assert.is((error as { kind?: string }).kind, 'permission');
-  assert.not.ok(fs.existsSync(path.join(host.root, cgroupParent(), 'v2-nomem')));
+  assert.not.ok(fs.existsSync(path.join(host.root, engineCgroups.parent, 'v2-nomem')));
 });
 
 v2('a process joins, its CPU time is counted, and removeCgroup kills it (cgroup.kill)', async () => {

@@ -8,10 +8,14 @@ import * as assert from 'uvu/assert';
 import {
   buildOciSpec, capabilityName, capabilityNumber, DEFAULT_DEV_SYMLINKS, mountFlags, type BuildSpecInput,
 } from '../../../src/engine/runtime/oci-spec.js';
-import { cgroupFor, cgroupParent, listCgroups, removeCgroup } from '../../../src/engine/runtime/cgroups.js';
+import { cgroupFor, listCgroups, removeCgroup, cgroupHost } from '../../../src/engine/runtime/cgroups.js';
 import { MS } from '../../../src/engine/sys.js';
 import { tempDir } from '../../_helpers.js';
 import { busyboxRootfs, canRunRunc, runcRun } from './_runc-bundle.js';
+import { resolveSettings } from '../../../src/engine/settings.js';
+
+/** this test run's cgroups, from its settings (the runner's BERTH_CGROUP_PARENT) */
+const engineCgroups = cgroupHost(resolveSettings());
 
 const base: BuildSpecInput = {
   id: 'c0ffee0123456789abcdef',
@@ -166,7 +170,7 @@ let work = '';
 runc.before(() => { if (canRunRunc()) work = tempDir('runc-'); });
 runc.after(async () => {
   // runc made the cgroups itself (cgroupsPath); make sure none outlive the test.
-  for (const id of listCgroups()) await removeCgroup(cgroupFor(id));
+  for (const id of listCgroups(engineCgroups)) await removeCgroup(cgroupFor(id, engineCgroups));
 });
 
 let counter = 0;
@@ -177,7 +181,7 @@ async function inRunc(script: string, extra: Partial<BuildSpecInput> = {}) {
   const rootfs = busyboxRootfs(bundle);
   const config = buildOciSpec({
     ...base, id, rootfs, args: ['/bin/sh', '-c', script], env: ['PATH=/bin', 'HOME=/root'],
-    hostname: 'berth-test', network: 'none', cgroupsPath: `/${cgroupParent()}/${id}`, ...extra,
+    hostname: 'berth-test', network: 'none', cgroupsPath: `/${engineCgroups.parent}/${id}`, ...extra,
   });
   return runcRun(bundle, path.join(work, 'runc-state'), id, config);
 }

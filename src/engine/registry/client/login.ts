@@ -22,20 +22,20 @@ export function registryBaseUrl(registry: string): string {
   return `${loopback ? 'http' : 'https'}://${registry}`;
 }
 
-/** Verifies the credentials against the registry, then saves them (0600). */
-export async function login(registry: string, username: string, password: string, options: { baseUrl?: string; signal?: AbortSignal } = {}): Promise<LoginResult> {
+/** Verifies the credentials against the registry, then saves them (0600) in the config dir's auth.json. */
+export async function login(registry: string, username: string, password: string, options: { configDir: string; baseUrl?: string; signal?: AbortSignal }): Promise<LoginResult> {
   const credentials: Credentials = { username, password };
   const session = new RegistrySession(options.baseUrl ?? registryBaseUrl(registry), { credentials });
   await session.ping(options.signal);
   const host = registryHost(registry);
-  saveCredentials(host, credentials);
+  saveCredentials(options.configDir, host, credentials);
   RegistrySession.forget(host);
   return { host, status: 'Login Succeeded' };
 }
 
 /** Forgets the saved credentials; false when there were none. */
-export function logout(registry: string): boolean {
+export function logout(registry: string, configDir: string): boolean {
   const host = registryHost(registry);
   RegistrySession.forget(host);
-  return removeCredentials(host);
+  return removeCredentials(configDir, host);
 }

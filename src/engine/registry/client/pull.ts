@@ -39,7 +39,7 @@ const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
 
 /** Pulls `reference` (a tag or a digest) of `target` into the store. */
 export async function pullImage(store: ImageStore, target: RegistryTarget, reference: string, options: PullOptions = {}): Promise<Image> {
-  const session = options.session ?? RegistrySession.for(target.baseUrl);
+  const session = options.session ?? RegistrySession.for(target.baseUrl, target.configDir);
   const emit = (event: ProgressEvent) => options.onProgress?.(event);
   const { signal } = options;
   const byDigest = isDigest(reference);

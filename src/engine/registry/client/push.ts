@@ -33,7 +33,7 @@ export interface PushResult {
 
 /** Pushes a stored image to `target` under `tag`. */
 export async function pushImage(store: ImageStore, image: string | Image, target: RegistryTarget, tag: string, options: PushOptions = {}): Promise<PushResult> {
-  const session = options.session ?? RegistrySession.for(target.baseUrl);
+  const session = options.session ?? RegistrySession.for(target.baseUrl, target.configDir);
   const emit = (event: ProgressEvent) => options.onProgress?.(event);
   const { signal } = options;
   const manifestBytes = store.manifestBytes(image);

@@ -14,9 +14,9 @@ export interface SearchResult {
 }
 
 /** GET <baseUrl>/v1/search?q=<term>&n=<limit> (limit 1-100, default 25). */
-export async function searchIndex(baseUrl: string, term: string, limit = 25, options: { signal?: AbortSignal; session?: RegistrySession } = {}): Promise<SearchResult[]> {
+export async function searchIndex(baseUrl: string, term: string, limit = 25, options: { signal?: AbortSignal; session?: RegistrySession; configDir?: string } = {}): Promise<SearchResult[]> {
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw invalid(`invalid limit ${limit}: it must be between 1 and 100`);
-  const session = options.session ?? RegistrySession.for(baseUrl);
+  const session = options.session ?? RegistrySession.for(baseUrl, options.configDir);
   const query = new URLSearchParams({ q: term, n: String(limit) });
   const response = await session.request('GET', `/v1/search?${query}`, { headers: { Accept: 'application/json' }, signal: options.signal });
   if (!response.ok) throw await responseError(response, `search of ${session.baseUrl}`);

@@ -20,6 +20,8 @@ export interface RegistryTarget {
   readonly repository: string;
   /** the name as the user wrote it, for messages, e.g. localhost:5000/app (default: host/repository) */
   readonly name?: string;
+  /** the config dir whose saved credentials are used for it (the config-dir setting); none: anonymous */
+  readonly configDir?: string;
 }
 
 export interface RequestOptions {
@@ -34,6 +36,8 @@ export interface RequestOptions {
 export interface SessionOptions {
   /** explicit credentials (login); undefined: read the saved ones when asked for them; null: none */
   readonly credentials?: Credentials | null;
+  /** the config dir whose auth.json holds the saved credentials (the config-dir setting); none: anonymous */
+  readonly configDir?: string;
 }
 
 const USER_AGENT = 'berth/0.1 (+https://github.com/berth)';
@@ -52,17 +56,18 @@ export class RegistrySession {
 
   private static readonly shared = new Map<string, RegistrySession>();
 
-  /** The process-wide session for a registry (tokens are reused across pulls and pushes). */
-  static for(baseUrl: string): RegistrySession {
-    const key = baseUrl.replace(/\/+$/, '');
+  /** The process-wide session for a registry and a config dir's credentials (tokens are reused across pulls and pushes). */
+  static for(baseUrl: string, configDir?: string): RegistrySession {
+    const url = baseUrl.replace(/\/+$/, '');
+    const key = `${configDir ?? ''}\0${url}`;
     let session = RegistrySession.shared.get(key);
-    if (!session) RegistrySession.shared.set(key, session = new RegistrySession(key));
+    if (!session) RegistrySession.shared.set(key, session = new RegistrySession(url, { configDir }));
     return session;
   }
 
   /** Forgets the shared session of a registry (after login or logout). */
   static forget(host: string): void {
-    for (const key of RegistrySession.shared.keys()) if (registryHost(key) === registryHost(host)) RegistrySession.shared.delete(key);
+    for (const [key, session] of RegistrySession.shared) if (registryHost(session.baseUrl) === registryHost(host)) RegistrySession.shared.delete(key);
   }
 
   get host(): string {
@@ -141,7 +146,7 @@ export class RegistrySession {
   }
 
   private credentials(): Credentials | null {
-    if (this.loadedCredentials === undefined) this.loadedCredentials = credentialsFor(this.host) ?? null;
+    if (this.loadedCredentials === undefined) this.loadedCredentials = (this.options.configDir === undefined ? undefined : credentialsFor(this.options.configDir, this.host)) ?? null;
     return this.loadedCredentials;
   }
 
