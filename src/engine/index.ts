@@ -67,7 +67,7 @@ export { formatReport as formatLoadReport } from './deploy/load.js';
 
 // progress: typed events of long work, and Docker's line for each
 export type { BenchEvent, DeployEvent, LayerStatus, Listener, PhaseEvent, PullEvent, PushEvent, StatusEvent, StepEvent, TransferEvent } from './events.js';
-export { FINAL_STATUSES, formatProgress, stepLine } from './registry/client/progress.js';
+export { formatProgress, stepLine } from './registry/client/progress.js';
 
 // paths, units, files, processes
 export { statePaths } from './paths.js';

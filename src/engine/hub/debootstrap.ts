@@ -7,7 +7,12 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { BerthError } from '../errors.js';
 import type { Listener, PhaseEvent } from '../events.js';
-import { phaseOf } from '../registry/client/progress.js';
+
+/** debootstrap's line ("I: Retrieving libc6 2.36-9") as a phase event: its verb is the phase. */
+function phaseOf(line: string): PhaseEvent {
+  const verb = /^(?:[IWE]: )?([A-Z][a-z]+)/.exec(line)?.[1];
+  return { type: 'phase', work: 'debootstrap', name: verb ?? 'debootstrap', text: line };
+}
 
 const SEARCH_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -21,7 +26,7 @@ export async function runDebootstrap(target: string, suite: string, mirror: stri
   const forward = (line: string) => {
     recent.push(line);
     if (recent.length > 20) recent.shift();
-    onEvent?.(phaseOf('debootstrap', line));
+    onEvent?.(phaseOf(line));
   };
   readline.createInterface({ input: child.stdout }).on('line', forward);
   readline.createInterface({ input: child.stderr }).on('line', forward);

@@ -1,7 +1,7 @@
 // What pull and push report while they work: the typed events of
-// ../../events.ts; formatEvent gives Docker's own line for each (what
+// ../../events.ts; formatProgress gives Docker's own line for each (what
 // `docker pull | cat` prints).
-import type { LayerStatus, PhaseEvent, PullEvent, StepEvent, TransferEvent } from '../../events.js';
+import type { PullEvent, StepEvent, TransferEvent } from '../../events.js';
 import { progressSize as humanBytes } from '../../units.js';
 
 export type { LayerStatus } from '../../events.js';
@@ -39,15 +39,6 @@ export function formatProgress(event: PullEvent): string {
 /** "Step 2/5 : RUN apt-get update", as Docker's classic builder prints a step. */
 export function stepLine(step: Pick<StepEvent, 'index' | 'total' | 'text'>): string {
   return `Step ${step.index}/${step.total} : ${step.text}`;
-}
-
-/** The layer statuses that end a layer's work (a bar is full, or there is none). */
-export const FINAL_STATUSES: ReadonlySet<LayerStatus> = new Set(['Download complete', 'Already exists', 'Pull complete', 'Pushed', 'Layer already exists', 'Mounted from']);
-
-/** A phase event of `work` from a line such as debootstrap's "I: Retrieving libc6 2.36-9": its verb is the phase. */
-export function phaseOf(work: string, line: string): PhaseEvent {
-  const verb = /^(?:[IWE]: )?([A-Z][a-z]+)/.exec(line)?.[1];
-  return { type: 'phase', work, name: verb ?? work, text: line };
 }
 
 /** Docker's progress sizes ("1.23MB"): units.ts's progressSize, under the name pull and push code knows. */
