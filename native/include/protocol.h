@@ -6,8 +6,12 @@
  * 1. The spec.  The engine writes <container dir>/spec before it starts the
  *    monitor: a sequence of records "KEY\0VALUE\0".  Keys marked [n] may repeat
  *    (in order).  Fields inside one value are separated by BERTH_SEP (0x1f).
- *    The C side makes no decisions: every path, id, flag and capability comes
- *    from the spec.
+ *    Every path, id, flag, capability and limit comes from the spec; what the
+ *    C does decide is what must be decided while no engine process runs (the
+ *    engine is a CLI, not a daemon): when to restart and how long to wait
+ *    (section 7), when to probe and what a probe's result makes the status
+ *    (section 6, with the spec's numbers), when to rotate the log (section 5).
+ *    native/README.md ("What the C decides") lists each with its reason.
  *
  * 2. The ready line.  The engine starts `berth-monitor <container dir>` with
  *    fd 3 open for writing.  The monitor writes exactly one line to it and
@@ -72,6 +76,23 @@
  *    capability drop; without no_new_privs before the drop, as runc does); a
  *    load failure is an exec error (126).  Health probes get the same program;
  *    berth-exec --seccomp FILE loads seccomp_file the same way.
+ *
+ * 9. berth-exec's options (native/monitor/exec.c), the BERTH_EXEC_OPT_* below:
+ *      berth-exec --pid PID [--ns LIST] [--cgroup PATH]... [--uid N] [--gid N]
+ *                 [--group N]... [--cwd DIR] [--env K=V]... [--cap N]...
+ *                 [--no-new-privs] [--seccomp FILE] -- ARGV...
+ *    The engine builds them with execArgv (protocol.ts).  Exit codes: 125 could
+ *    not enter, 126 cannot invoke, 127 not found, else the process's own.
+ *
+ * 10. berth-proxy's options (native/proxy/proxy.c), the BERTH_PROXY_OPT_* below:
+ *      berth-proxy --proto tcp|udp --host-ip IP --host-port N --container-ip IP
+ *                  --container-port N [--ready-fd FD] [--udp-idle-timeout SECONDS]
+ *    The engine builds them with proxyArgv (protocol.ts).  The ready fd gets
+ *    "ok\n" or "error <message>\n", as the monitor's ready line.
+ *
+ * The JSON files of sections 4, 6 and 7 are written with the printf formats
+ * BERTH_EXIT_JSON, BERTH_HEALTH_JSON_* and BERTH_RESTART_JSON below; the test
+ * fills them in, parses them, and checks their fields against protocol.ts.
  */
 #ifndef BERTH_PROTOCOL_H
 #define BERTH_PROTOCOL_H
@@ -123,9 +144,9 @@
 
 /* Health probes (section 6): run inside the container's namespaces and cgroups, as its user, with its env and cwd. */
 #define BERTH_KEY_HEALTH_CMD "health_cmd"  /* [n] argv of the probe; none: no health checks */
-#define BERTH_KEY_HEALTH_INTERVAL "health_interval_ms"
-#define BERTH_KEY_HEALTH_TIMEOUT "health_timeout_ms"
-#define BERTH_KEY_HEALTH_RETRIES "health_retries"
+#define BERTH_KEY_HEALTH_INTERVAL "health_interval_ms" /* these three are required with health_cmd, each above 0: */
+#define BERTH_KEY_HEALTH_TIMEOUT "health_timeout_ms"   /* the engine gives Docker's defaults (30 s, 30 s, 3), */
+#define BERTH_KEY_HEALTH_RETRIES "health_retries"      /* the monitor has none (its ready line is an error without them) */
 #define BERTH_KEY_HEALTH_START_PERIOD "health_start_period_ms"
 #define BERTH_KEY_HEALTH_FILE "health_file" /* path of the health file */
 #define BERTH_KEY_HEALTH_ON_HOST "health_on_host" /* "1": run health_cmd on the host as is (runc: `runc exec ...`) */
@@ -147,5 +168,34 @@
 #define BERTH_KEY_SECCOMP_CACHE "seccomp_cache"     /* path of the program compiled from exactly these records (the engine
                                                       * names it by their hash): read instead of compiling when it is
                                                       * there, written after compiling */
+
+/* berth-exec's long options (section 9). */
+#define BERTH_EXEC_OPT_PID "pid"                   /* host pid of the container's init */
+#define BERTH_EXEC_OPT_NAMESPACES "ns"             /* comma-separated ns types to join; default: every one that differs */
+#define BERTH_EXEC_OPT_CGROUP "cgroup"             /* [n] cgroup.procs path to join */
+#define BERTH_EXEC_OPT_UID "uid"
+#define BERTH_EXEC_OPT_GID "gid"
+#define BERTH_EXEC_OPT_GROUP "group"               /* [n] supplementary gid */
+#define BERTH_EXEC_OPT_CWD "cwd"                   /* default / */
+#define BERTH_EXEC_OPT_ENV "env"                   /* [n] KEY=VALUE: the whole environment */
+#define BERTH_EXEC_OPT_CAP "cap"                   /* [n] capability number kept */
+#define BERTH_EXEC_OPT_NO_NEW_PRIVS "no-new-privs" /* no argument */
+#define BERTH_EXEC_OPT_SECCOMP "seccomp"           /* the container's compiled filter (its seccomp_file) */
+
+/* berth-proxy's long options (section 10). */
+#define BERTH_PROXY_OPT_PROTO "proto"                       /* tcp | udp */
+#define BERTH_PROXY_OPT_HOST_IP "host-ip"
+#define BERTH_PROXY_OPT_HOST_PORT "host-port"
+#define BERTH_PROXY_OPT_CONTAINER_IP "container-ip"
+#define BERTH_PROXY_OPT_CONTAINER_PORT "container-port"
+#define BERTH_PROXY_OPT_READY_FD "ready-fd"
+#define BERTH_PROXY_OPT_UDP_IDLE_TIMEOUT "udp-idle-timeout" /* seconds, default 60 */
+
+/* The JSON files (sections 4, 6, 7), as printf formats. */
+#define BERTH_EXIT_JSON "{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\",\"error\":\"%s\"}\n"
+#define BERTH_HEALTH_JSON_HEAD "{\"Status\":\"%s\",\"FailingStreak\":%d,\"Log\":["
+#define BERTH_HEALTH_JSON_ENTRY "%s{\"Start\":\"%s\",\"End\":\"%s\",\"ExitCode\":%d,\"Output\":\"%s\"}" /* first %s: "," between entries */
+#define BERTH_HEALTH_JSON_TAIL "]}\n"
+#define BERTH_RESTART_JSON "{\"count\":%d,\"restarting\":%d,\"exitCode\":%d,\"startedAt\":\"%s\",\"finishedAt\":\"%s\"}\n"
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * berth-exec — runs a process inside a running container:
+ * berth-exec — runs a process inside a running container (protocol.h section 9):
  *
  *   berth-exec --pid <host pid of the container init> [--ns pid,mount,uts,ipc,net,cgroup]
  *              [--cgroup <cgroup.procs path>]... [--uid N] [--gid N] [--group N]...
@@ -17,6 +17,7 @@
  * Exit codes: 125 could not enter, 126 cannot invoke, 127 not found.
  */
 #include "common.h"
+#include "../include/protocol.h"
 #include "sealed.h"
 #include "seccomp.h"
 
@@ -83,9 +84,10 @@ static void parse_ns(struct options *o, char *list) {
 
 static void parse(struct options *o, int argc, char **argv) {
   static const struct option longopts[] = {
-    { "pid", 1, 0, 'p' }, { "ns", 1, 0, 'n' }, { "cgroup", 1, 0, 'c' }, { "uid", 1, 0, 'u' },
-    { "gid", 1, 0, 'g' }, { "group", 1, 0, 'G' }, { "cwd", 1, 0, 'w' }, { "env", 1, 0, 'e' },
-    { "cap", 1, 0, 'C' }, { "no-new-privs", 0, 0, 'N' }, { "seccomp", 1, 0, 'S' }, { 0, 0, 0, 0 },
+    { BERTH_EXEC_OPT_PID, 1, 0, 'p' }, { BERTH_EXEC_OPT_NAMESPACES, 1, 0, 'n' }, { BERTH_EXEC_OPT_CGROUP, 1, 0, 'c' },
+    { BERTH_EXEC_OPT_UID, 1, 0, 'u' }, { BERTH_EXEC_OPT_GID, 1, 0, 'g' }, { BERTH_EXEC_OPT_GROUP, 1, 0, 'G' },
+    { BERTH_EXEC_OPT_CWD, 1, 0, 'w' }, { BERTH_EXEC_OPT_ENV, 1, 0, 'e' }, { BERTH_EXEC_OPT_CAP, 1, 0, 'C' },
+    { BERTH_EXEC_OPT_NO_NEW_PRIVS, 0, 0, 'N' }, { BERTH_EXEC_OPT_SECCOMP, 1, 0, 'S' }, { 0, 0, 0, 0 },
   };
   int c;
   o->cfg.cwd = "/";

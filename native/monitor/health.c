@@ -7,6 +7,7 @@
  * The probe leads its own process group, so a timeout kills all of it.
  */
 #include "monitor.h"
+#include "../include/protocol.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,14 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define DEFAULT_INTERVAL_MS 30000
-#define DEFAULT_TIMEOUT_MS 30000
-#define DEFAULT_RETRIES 3
 #define EXIT_ENTER 125
 
-static int interval_ms(const struct spec *s) { return s->health_interval_ms > 0 ? s->health_interval_ms : DEFAULT_INTERVAL_MS; }
-static int timeout_ms(const struct spec *s) { return s->health_timeout_ms > 0 ? s->health_timeout_ms : DEFAULT_TIMEOUT_MS; }
-static int retries(const struct spec *s) { return s->health_retries > 0 ? s->health_retries : DEFAULT_RETRIES; }
 
 /* The health file: status, streak and the last probes, in Docker's shape. */
 static void write_file(const struct health *h, const struct spec *s) {
@@ -34,14 +29,13 @@ static void write_file(const struct health *h, const struct spec *s) {
   cleanup_free char *text = malloc(cap);
   cleanup_free char *escaped = malloc(6 * HEALTH_OUTPUT_MAX + 1);
   if (!text || !escaped) return;
-  size_t n = (size_t)snprintf(text, cap, "{\"Status\":\"%s\",\"FailingStreak\":%d,\"Log\":[", h->status, h->streak);
+  size_t n = (size_t)snprintf(text, cap, BERTH_HEALTH_JSON_HEAD, h->status, h->streak);
   for (size_t i = 0; i < h->nlog; i++) {
     const struct health_entry *e = &h->log[i];
     json_escape(e->output, e->output_len, escaped);
-    n += (size_t)snprintf(text + n, cap - n, "%s{\"Start\":\"%s\",\"End\":\"%s\",\"ExitCode\":%d,\"Output\":\"%s\"}",
-                          i ? "," : "", e->start, e->end, e->exit_code, escaped);
+    n += (size_t)snprintf(text + n, cap - n, BERTH_HEALTH_JSON_ENTRY, i ? "," : "", e->start, e->end, e->exit_code, escaped);
   }
-  n += (size_t)snprintf(text + n, cap - n, "]}\n");
+  n += (size_t)snprintf(text + n, cap - n, BERTH_HEALTH_JSON_TAIL);
   berth_error err;
   atomic_write(s->health_file, text, n, &err);
 }
@@ -59,7 +53,7 @@ void health_started(struct health *h, const struct spec *s, long now_ms) {
   h->streak = 0;
   h->started_ms = now_ms;
   h->stopped = 0;
-  h->next_ms = now_ms + interval_ms(s);
+  h->next_ms = now_ms + s->health_interval_ms;
   write_file(h, s);
 }
 
@@ -76,7 +70,7 @@ void health_stopped(struct health *h) {
 
 int health_wait_ms(const struct health *h, const struct spec *s, long now_ms) {
   if (!h->enabled) return -1;
-  long at = h->probe > 0 ? (h->timed_out ? 0 : h->probe_started_ms + timeout_ms(s)) : h->next_ms;
+  long at = h->probe > 0 ? (h->timed_out ? 0 : h->probe_started_ms + s->health_timeout_ms) : h->next_ms;
   if (at == 0) return -1;
   return at <= now_ms ? 0 : (int)(at - now_ms);
 }
@@ -130,7 +124,7 @@ static void start_probe(struct health *h, const struct spec *s, pid_t container,
   h->probe_started_ms = now_ms;
   h->next_ms = 0;
   if (pipe2(fds, O_CLOEXEC) < 0) {
-    h->next_ms = now_ms + interval_ms(s);
+    h->next_ms = now_ms + s->health_interval_ms;
     return;
   }
   pid_t pid = fork();
@@ -138,7 +132,7 @@ static void start_probe(struct health *h, const struct spec *s, pid_t container,
   close(fds[1]);
   if (pid < 0) {
     close(fds[0]);
-    h->next_ms = now_ms + interval_ms(s);
+    h->next_ms = now_ms + s->health_interval_ms;
     return;
   }
   setpgid(pid, pid); /* also here, so that a kill right away reaches the group */
@@ -150,7 +144,7 @@ static void start_probe(struct health *h, const struct spec *s, pid_t container,
 void health_tick(struct health *h, const struct spec *s, pid_t container, long now_ms) {
   if (!h->enabled) return;
   if (h->probe > 0) {
-    if (!h->timed_out && now_ms - h->probe_started_ms >= timeout_ms(s)) {
+    if (!h->timed_out && now_ms - h->probe_started_ms >= s->health_timeout_ms) {
       h->timed_out = 1;
       kill(-h->probe, SIGKILL);
     }
@@ -186,7 +180,7 @@ static void record(struct health *h, const struct spec *s, int code) {
     int in_start_period = h->probe_started_ms - h->started_ms < s->health_start_period_ms;
     if (!(strcmp(h->status, "starting") == 0 && in_start_period)) {
       h->streak++;
-      if (h->streak >= retries(s)) h->status = "unhealthy";
+      if (h->streak >= s->health_retries) h->status = "unhealthy";
     }
   }
   if (h->nlog == HEALTH_LOG_MAX) memmove(h->log, h->log + 1, (HEALTH_LOG_MAX - 1) * sizeof *h->log), h->nlog--;
@@ -203,13 +197,13 @@ int health_reaped(struct health *h, const struct spec *s, pid_t pid, int status,
   int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
   if (h->timed_out) {
     code = -1;
-    int n = snprintf(h->current.output, sizeof h->current.output, "Health check exceeded timeout (%dms)", timeout_ms(s));
+    int n = snprintf(h->current.output, sizeof h->current.output, "Health check exceeded timeout (%dms)", s->health_timeout_ms);
     h->current.output_len = (size_t)n;
   }
   h->current.exit_code = code;
   if (!h->discard) record(h, s, code);
   h->discard = 0;
-  long next = h->probe_started_ms + interval_ms(s);
+  long next = h->probe_started_ms + s->health_interval_ms;
   h->next_ms = h->stopped ? 0 : (next > now_ms ? next : now_ms);
   return 1;
 }

@@ -425,8 +425,7 @@ static void write_restart_file(struct monitor *m) {
   int code, sig;
   exit_status(m->status, &code, &sig);
   char text[256];
-  int n = snprintf(text, sizeof text, "{\"count\":%d,\"restarting\":%d,\"exitCode\":%d,\"startedAt\":\"%s\",\"finishedAt\":\"%s\"}\n",
-                   m->restarts, m->between_runs, code, m->started_at, m->finished_at);
+  int n = snprintf(text, sizeof text, BERTH_RESTART_JSON, m->restarts, m->between_runs, code, m->started_at, m->finished_at);
   berth_error err;
   atomic_write(m->spec.restart_file, text, (size_t)n, &err);
 }
@@ -505,7 +504,7 @@ static int write_exit_file(struct monitor *m, berth_error *err) {
   char now[40], error[6 * BERTH_ERRMSG + 1], text[EXIT_TEXT_MAX];
   rfc3339_now(now, sizeof now);
   json_escape(m->exec_error, strlen(m->exec_error), error);
-  int n = snprintf(text, sizeof text, "{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\",\"error\":\"%s\"}\n", code, sig, now, error);
+  int n = snprintf(text, sizeof text, BERTH_EXIT_JSON, code, sig, now, error);
   if (n < 0 || n >= (int)sizeof text) n = (int)strlen(text);
   char reserve[4096];
   reserve_name(m, reserve, sizeof reserve);

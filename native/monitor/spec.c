@@ -217,6 +217,10 @@ int spec_read(const char *dir, struct spec *s, berth_error *err) {
     p = vend + 1;
   }
   drop_joined(s);
+  /* the engine gives Docker's defaults (src/engine/containers/health.ts): the C has none of its own */
+  if (s->health_cmd.n && (s->health_interval_ms <= 0 || s->health_timeout_ms <= 0 || s->health_retries <= 0))
+    return berth_fail(err, EINVAL, "spec `%s`: %s needs %s, %s and %s above 0", path, BERTH_KEY_HEALTH_CMD, BERTH_KEY_HEALTH_INTERVAL,
+                      BERTH_KEY_HEALTH_TIMEOUT, BERTH_KEY_HEALTH_RETRIES);
   return 0;
 }
 

@@ -4,9 +4,10 @@
  *
  * Binds host-ip:host-port, writes "ok\n" (or "error <message>\n" and exits 1)
  * to the ready fd and closes it, then forwards to container-ip:container-port
- * until SIGTERM or SIGINT (exit 0).  See ../README.md.
+ * until SIGTERM or SIGINT (exit 0).  See ../README.md and protocol.h section 10.
  */
 #include "proxy.h"
+#include "../include/protocol.h"
 #include "../monitor/sealed.h"
 
 #include <arpa/inet.h>
@@ -142,10 +143,10 @@ static const char usage[] =
 /* Reads every option even after a bad one, so that the error can still go to --ready-fd. */
 static int parse_args(int argc, char **argv, struct options *o, berth_error *err) {
   static const struct option longs[] = {
-    { "proto", required_argument, 0, 'p' }, { "host-ip", required_argument, 0, 'h' },
-    { "host-port", required_argument, 0, 'P' }, { "container-ip", required_argument, 0, 'c' },
-    { "container-port", required_argument, 0, 'C' }, { "ready-fd", required_argument, 0, 'r' },
-    { "udp-idle-timeout", required_argument, 0, 'u' }, { 0, 0, 0, 0 },
+    { BERTH_PROXY_OPT_PROTO, required_argument, 0, 'p' }, { BERTH_PROXY_OPT_HOST_IP, required_argument, 0, 'h' },
+    { BERTH_PROXY_OPT_HOST_PORT, required_argument, 0, 'P' }, { BERTH_PROXY_OPT_CONTAINER_IP, required_argument, 0, 'c' },
+    { BERTH_PROXY_OPT_CONTAINER_PORT, required_argument, 0, 'C' }, { BERTH_PROXY_OPT_READY_FD, required_argument, 0, 'r' },
+    { BERTH_PROXY_OPT_UDP_IDLE_TIMEOUT, required_argument, 0, 'u' }, { 0, 0, 0, 0 },
   };
   long v;
   int failed = 0;

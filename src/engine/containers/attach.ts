@@ -5,7 +5,7 @@ import net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError } from '../errors.js';
-import { STREAM_STDERR } from '../runtime/protocol.js';
+import { DETACH_1, DETACH_2, STREAM_STDERR } from '../runtime/protocol.js';
 
 export interface AttachStreams {
   readonly stdin?: Readable;
@@ -57,9 +57,6 @@ export interface PumpResult {
   /** we sent the detach keys (ctrl-p ctrl-q): the container goes on running */
   readonly detached: boolean;
 }
-
-const DETACH_1 = 0x10;
-const DETACH_2 = 0x11;
 
 /** Resolves once everything written to `out` so far has been handed to the OS. */
 function flushed(out: Writable): Promise<void> {

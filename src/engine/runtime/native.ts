@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
-import { encodeSpec, KEY, SEP, type Namespace } from './protocol.js';
+import { encodeSpec, execArgv, KEY, SEP, type Namespace } from './protocol.js';
 import { EXEC_BIN, MONITOR_BIN, startMonitor } from './monitor-process.js';
 import { capabilityNumber, mountFlags, DEFAULT_DEV_SYMLINKS } from './oci-spec.js';
 import { BerthError } from '../errors.js';
@@ -191,15 +191,21 @@ export const nativeRuntime: Runtime = {
     }
   },
   exec(bundle: BundleFiles, pid: number, o: ExecOptions): ChildProcess {
-    const args = ['--pid', String(pid), '--ns', 'pid,mount,uts,ipc,net,cgroup', '--uid', String(o.uid), '--gid', String(o.gid), '--cwd', o.cwd];
-    for (const gid of o.additionalGids) args.push('--group', String(gid));
-    for (const procs of o.cgroupProcs) args.push('--cgroup', procs);
-    for (const env of o.env) args.push('--env', env);
-    for (const cap of o.capabilities) args.push('--cap', String(cap));
-    if (o.noNewPrivileges) args.push('--no-new-privs');
-    // Docker applies the container's profile to exec'd processes too; berth-exec fails (125) if the file is missing.
-    if (hasSeccomp(bundle)) args.push('--seccomp', seccompFile(bundle));
-    args.push('--', ...o.args);
+    const args = execArgv({
+      pid,
+      namespaces: ['pid', 'mount', 'uts', 'ipc', 'net', 'cgroup'],
+      uid: o.uid,
+      gid: o.gid,
+      cwd: o.cwd,
+      groups: o.additionalGids,
+      cgroups: o.cgroupProcs,
+      env: o.env,
+      caps: o.capabilities,
+      noNewPrivs: o.noNewPrivileges,
+      // Docker applies the container's profile to exec'd processes too; berth-exec fails (125) if the file is missing.
+      seccompFile: hasSeccomp(bundle) ? seccompFile(bundle) : undefined,
+      argv: o.args,
+    });
     return spawn(EXEC_BIN, args, { stdio: o.stdio });
   },
   async cleanup() {},
