@@ -1,7 +1,6 @@
 // `berth lesson run`: each step's suggested commands, then its check, one
 // pass/fail line per step.  What CI runs so a lesson that breaks is caught.
-import type { Engine } from '../engine/engine.js';
-import { cleanupLesson } from './cleanup.js';
+import type { Engine } from '../engine/index.js';
 import { LessonSession } from './session.js';
 import type { Lesson } from './types.js';
 
@@ -26,15 +25,12 @@ export interface HeadlessResult {
   readonly failures: string[];
 }
 
-/** ctrl-p ctrl-q: what a learner types to leave `attach` with the container running. */
-const DETACH = '\x10\x11';
-
 export async function runLessonHeadless(lesson: Lesson, engine: () => Promise<Engine>, options: HeadlessOptions): Promise<HeadlessResult> {
   const { write } = options;
   const session = new LessonSession(lesson, engine, options.env);
   const failures: string[] = [];
   let passed = 0;
-  await cleanupLesson(await engine(), lesson.id);
+  await session.cleanup();
   write(`${lesson.title} (${lesson.id})\n`);
   for (const step of lesson.steps) {
     session.enterStep();
@@ -47,8 +43,7 @@ export async function runLessonHeadless(lesson: Lesson, engine: () => Promise<En
         break;
       }
       if (options.verbose) write(`    $ ${line}\n`);
-      const typeAfter = prepared.interactive ? { delayMs: 1500, text: DETACH } : undefined;
-      const result = await session.run(prepared, { typeAfter, timeoutMs: options.commandTimeoutMs ?? 10 * 60_000 }).result;
+      const result = await session.runUnattended(prepared, options.commandTimeoutMs ?? 10 * 60_000);
       if (options.verbose && result.output) write(result.output.replace(/^/gm, '    | ').replace(/\| $/, '') + (result.output.endsWith('\n') ? '' : '\n'));
       if (result.killed) {
         error = `"${line}" did not finish in time`;
@@ -66,6 +61,6 @@ export async function runLessonHeadless(lesson: Lesson, engine: () => Promise<En
       if (session.lastOutput && !options.verbose) write(session.lastOutput.trimEnd().split('\n').slice(-8).map((l) => `      | ${l}\n`).join(''));
     }
   }
-  if (!options.keep) await cleanupLesson(await engine(), lesson.id);
+  if (!options.keep) await session.cleanup();
   return { lesson: lesson.id, passed, failed: failures.length, failures };
 }

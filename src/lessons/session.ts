@@ -1,9 +1,11 @@
 // One learner's pass through a lesson, shared by the TUI and the headless
-// runner: run a typed line, remember its output, evaluate the step's check.
+// runner: run a typed line, remember its output, evaluate the step's check,
+// clean up what an attempt left and replay earlier steps to resume at one.
 // No terminal, no Ink.
 import path from 'node:path';
-import type { Engine } from '../engine/engine.js';
+import { DETACH_KEYS, type Engine } from '../engine/index.js';
 import { evaluate, type Verdict } from './checks/index.js';
+import { cleanupLesson } from './cleanup.js';
 import { prepare, type Prepared } from './command-line.js';
 import { runCommand, type CommandResult, type Running } from './runner.js';
 import type { Lesson, Step } from './types.js';
@@ -51,6 +53,41 @@ export class LessonSession {
         return r;
       }),
     };
+  }
+
+  /** Runs a command with no one at the keyboard: an interactive one (attach, run -it) gets ctrl-p ctrl-q typed after a moment, as a learner would. */
+  runUnattended(prepared: Prepared, timeoutMs: number): Promise<CommandResult> {
+    const typeAfter = prepared.interactive ? { delayMs: 1500, text: DETACH_KEYS } : undefined;
+    return this.run(prepared, { typeAfter, timeoutMs }).result;
+  }
+
+  /** Removes what an earlier attempt left: the lesson's containers. Returns their names. */
+  async cleanup(): Promise<string[]> {
+    return cleanupLesson(await this.openEngine(), this.lesson.id);
+  }
+
+  /**
+   * Brings the machine to the start of step `at`: cleans up what an earlier
+   * attempt left, then replays the solutions of the steps before it.
+   * `report` hears what it is doing; an error is thrown after the session is
+   * reset all the same (the learner can still try the step).
+   */
+  async restore(at: number, report: (text: string) => void = () => {}): Promise<void> {
+    try {
+      report('Cleaning up what an earlier attempt left…');
+      await this.cleanup();
+      for (const earlier of this.lesson.steps.slice(0, at)) {
+        report(`Restoring: step ${earlier.index + 1} (${earlier.title})…`);
+        for (const line of earlier.solution) {
+          const { prepared } = this.prepare(line);
+          if (prepared) await this.runUnattended(prepared, 10 * 60_000);
+        }
+      }
+    } finally {
+      // the replay is not the learner's: no last command, and the docker note is still to be said
+      this.enterStep();
+      this.toldAboutDocker = false;
+    }
   }
 
   /** Records an interactive command's end (its output went to the terminal). */

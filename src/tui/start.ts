@@ -3,7 +3,7 @@
 // when a step first shows.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import type { Engine } from '../engine/engine.js';
+import type { Engine } from '../engine/index.js';
 import type { Prepared } from '../lessons/command-line.js';
 import { commandArgv } from '../lessons/runner.js';
 import type { LessonSession } from '../lessons/session.js';
@@ -11,10 +11,12 @@ import type { LessonSession } from '../lessons/session.js';
 export interface StartOptions {
   readonly openEngine: () => Promise<Engine>;
   /** the running CLI's commands, to see which capabilities are present */
-  readonly program?: Parameters<typeof import('../lessons/capabilities.js').presentCapabilities>[0];
+  readonly program: import('../lessons/capabilities.js').CommandTree;
+  /** the environment of the lesson's commands: the CLI's settings as BERTH_* (childEnv), so they run against the same engine */
+  readonly commandEnv?: NodeJS.ProcessEnv;
 }
 
-export async function startLab({ openEngine, program }: StartOptions): Promise<void> {
+export async function startLab({ openEngine, program, commandEnv }: StartOptions): Promise<void> {
   try {
     const { register } = await import('node:module');
     register('./resolve-hooks.js', import.meta.url); // Ink without the es-toolkit/compat barrel: see resolve-hooks.ts
@@ -38,11 +40,11 @@ export async function startLab({ openEngine, program }: StartOptions): Promise<v
     if (process.stdin.isTTY) process.stdin.setRawMode(false);
     const [file, ...args] = commandArgv(prepared);
     process.stdout.write(`\n$ berth ${prepared.argv.filter((a, i) => !(a === '--label' || prepared.argv[i - 1] === '--label')).join(' ')}\n${prepared.argv[0] === 'attach' ? '(ctrl-p ctrl-q detaches and returns to the lesson)\n' : ''}`);
-    const result = spawnSync(file, args, { stdio: 'inherit', cwd: path.dirname(session.lesson.file) });
+    const result = spawnSync(file, args, { stdio: 'inherit', cwd: path.dirname(session.lesson.file), env: commandEnv });
     process.stdout.write('\n');
     return result.status ?? 128 + 9;
   };
-  instance = render(createElement(App, { lessons, present, openEngine, runInteractive }), { exitOnCtrlC: false });
+  instance = render(createElement(App, { lessons, present, openEngine, runInteractive, commandEnv }), { exitOnCtrlC: false });
   if (process.env.BERTH_LEARN_EXIT_AFTER_PAINT) {
     // for the start-up measurement (src/bench/learn-startup.ts): the menu has painted once
     setImmediate(() => instance!.unmount());
