@@ -9,9 +9,10 @@ import path from 'node:path';
 import { BerthError, conflict } from '../errors.js';
 import { NATIVE_BUILD } from '../sys.js';
 import type { NetworkChoice } from '../runtime/oci-spec.js';
+import { proxyArgv } from '../runtime/protocol.js';
 import { ip, ipBatch, iptablesRestore, iptablesSave } from './commands.js';
 import { addressAt, hostCount } from './cidr.js';
-import { ensureBridge, teardownBridgeIfUnused } from './bridge.js';
+import { ensureBridge, teardownBridgeIfUnused, type SubnetChoice } from './bridge.js';
 import { containerChain, hostVethName, macFor, netnsName, networkNames, type NetworkNames } from './names.js';
 import { loadNetworkState, saveNetworkState, type NetworkState } from './state.js';
 import { writeEtcFiles, type EtcFiles } from './etc-files.js';
@@ -179,7 +180,7 @@ async function startProxies(ports: readonly PortBinding[], address: string): Pro
   const pids: number[] = [];
   try {
     for (const p of ports) {
-      const child = spawn(PROXY_BIN, ['--proto', p.protocol, '--host-ip', p.hostIp || '0.0.0.0', '--host-port', String(p.hostPort), '--container-ip', address, '--container-port', String(p.containerPort), '--ready-fd', '3'], {
+      const child = spawn(PROXY_BIN, proxyArgv({ proto: p.protocol, hostIp: p.hostIp || '0.0.0.0', hostPort: p.hostPort, containerIp: address, containerPort: p.containerPort, readyFd: 3 }), {
         detached: true,
         stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
       });
