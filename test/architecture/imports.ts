@@ -12,6 +12,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import ts from 'typescript';
 import { PACKAGE_ROOT } from '../../src/engine/sys.js';
+import { sourceFiles } from './_sources.js';
 
 const ROOT = path.resolve(process.env.BERTH_ARCHITECTURE_ROOT ?? PACKAGE_ROOT);
 const SRC = path.join(ROOT, 'src');
@@ -26,15 +27,6 @@ interface ImportEdge {
   readonly line: number;
   /** a specifier that is not a string literal (cannot be checked) */
   readonly computed?: boolean;
-}
-
-function sourceFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(full);
-    return /\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [full] : [];
-  });
 }
 
 /** The module specifiers of one source text, with their lines. */

@@ -10,6 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import ts from 'typescript';
 import { PACKAGE_ROOT } from '../../src/engine/sys.js';
+import { sourceFiles } from './_sources.js';
 
 const ENGINE = path.join(PACKAGE_ROOT, 'src', 'engine');
 
@@ -44,14 +45,6 @@ export function envReads(file: string, text: string): Finding[] {
   };
   visit(source);
   return found;
-}
-
-function sourceFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(full);
-    return /\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [full] : [];
-  });
 }
 
 const test = suite('architecture: settings come from settings.ts');
