@@ -74,6 +74,19 @@ test('push a two-layer image: the shared bottom layer is mounted, the top one up
   assert.is(statuses(rec.events, 'Mounted from')[0], bottom);
 });
 
+test('one transfer at a time: the layer queued behind the first says Waiting until its turn, as Docker\'s do', async () => {
+  const [bottom, top] = store.layers(app).map((l) => l.digest);
+  const pushed = recorder();
+  await pushImage(store, app, target('queued'), 'v1', { onProgress: pushed.onProgress, concurrency: 1 });
+  const order = (events: ProgressEvent[], digest: string) => events.filter((e) => e.type === 'layer' && e.digest === digest).map((e) => (e as { status: string }).status).filter((s, i, all) => s !== all[i - 1]);
+  assert.ok(!order(pushed.events, top!).includes('Waiting'), 'the first layer (the top, mounted from app) did not wait');
+  assert.equal(order(pushed.events, bottom!).slice(0, 2), ['Preparing', 'Waiting'], 'pushed top first: the bottom layer waits');
+  const pulled = recorder();
+  await pullImage(newStore(), target('queued'), 'v1', { onProgress: pulled.onProgress, concurrency: 1 });
+  assert.equal(order(pulled.events, bottom!), ['Pulling fs layer', 'Downloading', 'Download complete']);
+  assert.equal(order(pulled.events, top!), ['Pulling fs layer', 'Waiting', 'Downloading', 'Download complete']);
+});
+
 test('pull into a second store: the same image id, manifest and layers', async () => {
   const second = newStore();
   const rec = recorder();

@@ -79,11 +79,14 @@ export async function pullImage(store: ImageStore, target: RegistryTarget, refer
     if (store.blobs.has(layer.digest)) emit(layerEvent(layer, 'Already exists'));
     else { emit(layerEvent(layer, 'Pulling fs layer')); todo.push(i); }
   });
+  const concurrency = options.concurrency ?? 3;
+  // As Docker says of the layers queued behind the downloads already running.
+  for (const i of todo.slice(concurrency)) emit(layerEvent(manifest.layers[i]!, 'Waiting'));
   const tick = throttle(100);
   // The first layer that fails stops the others' downloads too.
   const stop = new AbortController();
   const layerSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
-  await inPool(todo, options.concurrency ?? 3, async (i) => {
+  await inPool(todo, concurrency, async (i) => {
     const layer = manifest.layers[i]!;
     const fetched = await fetchLayer(session, target, layer, diffIds[i]!, store.blobs, (received) => {
       tick(layer.digest, received === layer.size, () => emit(layerEvent(layer, 'Downloading', received)));
@@ -121,7 +124,7 @@ export async function pullImage(store: ImageStore, target: RegistryTarget, refer
   return image;
 }
 
-function layerEvent(layer: Descriptor, status: 'Pulling fs layer' | 'Downloading' | 'Download complete' | 'Already exists', current?: number): ProgressEvent {
+function layerEvent(layer: Descriptor, status: 'Pulling fs layer' | 'Waiting' | 'Downloading' | 'Download complete' | 'Already exists', current?: number): ProgressEvent {
   return { type: 'layer', id: shortId(layer.digest), digest: layer.digest, status, ...(current !== undefined ? { current, total: layer.size } : {}) };
 }
 

@@ -43,8 +43,11 @@ export async function pushImage(store: ImageStore, image: string | Image, target
   // Docker lists the layers top first.
   const layers = [...manifest.layers].reverse();
   for (const layer of layers) emit(layerEvent(layer, 'Preparing'));
+  const concurrency = options.concurrency ?? 3;
+  // As Docker says of the layers queued behind the uploads already running.
+  for (const layer of layers.slice(concurrency)) emit(layerEvent(layer, 'Waiting'));
   const tick = throttle(100);
-  await inPool(layers, options.concurrency ?? 3, async (layer) => {
+  await inPool(layers, concurrency, async (layer) => {
     const outcome = await pushBlob(session, target, store.blobs, layer, signal, (sent) => {
       tick(layer.digest, sent === layer.size, () => emit(layerEvent(layer, 'Pushing', sent)));
     });
@@ -151,6 +154,6 @@ function counter(onBytes: (sent: number) => void): Transform {
   });
 }
 
-function layerEvent(layer: Descriptor, status: 'Preparing' | 'Pushing' | 'Pushed' | 'Layer already exists' | 'Mounted from', current?: number): ProgressEvent {
+function layerEvent(layer: Descriptor, status: 'Preparing' | 'Waiting' | 'Pushing' | 'Pushed' | 'Layer already exists' | 'Mounted from', current?: number): ProgressEvent {
   return { type: 'layer', id: shortId(layer.digest), digest: layer.digest, status, ...(current !== undefined ? { current, total: layer.size } : {}) };
 }
