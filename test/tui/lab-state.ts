@@ -2,6 +2,7 @@
 // prompt's shadow copy: what a learner sees change for each key and event.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { namedContainers } from '../../src/lessons/checks/index.js';
 import type { Step } from '../../src/lessons/types.js';
 import { keyAction } from '../../src/tui/key-map.js';
 import { completion, initialState, reduce, tail, type LabEvent, type LabState } from '../../src/tui/lab-state.js';
@@ -128,6 +129,18 @@ keys('the prompt copy follows the keys before a render, and empties when a comma
   assert.is(typedAfter('berth ps', { type: 'start', line: 'berth ps' }), '');
   assert.is(typedAfter('berth ps', { type: 'goto', step: 1 }), '');
   assert.is(typedAfter('berth ps', { type: 'notice', text: 'hi' }), 'berth ps');
+});
+
+keys('the under-the-hood panel looks at the containers the checks name, as each check kind defines them', () => {
+  const checks = [
+    { kind: 'image', args: { name: 'mybox' } }, // an image's name, not a container's
+    { kind: 'container', args: { name: 'web', status: 'running' } },
+    { kind: 'container', args: { image: 'busybox' } },
+    { kind: 'file-in-container', args: { container: 'cow', path: '/hello.txt' } },
+    { kind: 'diff', args: { container: 'cow2', has: ['A /x'] } },
+    { kind: 'container', args: { name: 'x', colour: 'blue' } }, // invalid: named nothing
+  ];
+  assert.equal(namedContainers(checks), ['web', 'cow', 'cow2']);
 });
 
 keys.run();
