@@ -1,10 +1,10 @@
 // What a test (or a user's `berth rm`) must not leave behind, looked up in the
 // kernel's own tables: mounts under the state root, the cgroup parent's
 // children, and processes started on the state root.
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { $ } from 'zx';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
@@ -27,12 +27,17 @@ export function socketsDir(root) {
   return path.join(base, crypto.createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 16));
 }
 
+/** Runs a command to its end (synchronously: leftovers() is called in a polling loop), its output kept, not shown. */
+const quietly = $.sync({ nothrow: true, quiet: true });
+
+/** A command's output, line by line; none when it failed or is not installed (no bridge tools: nothing to report). */
+const lines = (result) => (result.ok ? result.stdout.split('\n') : []);
+
 /** Links, addresses, netfilter rules and network namespaces of a test's bridge. */
 function networkLeftovers(bridge) {
   const found = [];
-  const run = (cmd, args) => { try { return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }); } catch { return ''; } };
-  for (const line of run('ip', ['-o', 'link']).split('\n')) if (line.includes(` ${bridge}:`) || line.includes(`master ${bridge} `)) found.push(`link ${line.split(':')[1]?.trim()}`);
-  for (const line of run('iptables-save', []).split('\n')) if (line.includes(bridge.toUpperCase())) found.push(`iptables ${line}`);
+  for (const line of lines(quietly`ip -o link`)) if (line.includes(` ${bridge}:`) || line.includes(`master ${bridge} `)) found.push(`link ${line.split(':')[1]?.trim()}`);
+  for (const line of lines(quietly`iptables-save`)) if (line.includes(bridge.toUpperCase())) found.push(`iptables ${line}`);
   try {
     for (const name of fs.readdirSync('/run/netns')) if (name.startsWith(`${bridge}-`)) found.push(`netns ${name}`);
   } catch { /* no named namespaces */ }

@@ -5,10 +5,10 @@
 // that leaks fails even when its assertions passed.
 //
 //   node scripts/test.mjs [substring ...]   run only files whose path matches
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { $ } from 'zx';
 import { leftovers, removeCgroupParent, socketsDir } from './leftovers.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -26,16 +26,13 @@ function findTests(dir) {
   }).sort();
 }
 
-function run(file, env) {
-  return new Promise((resolve) => {
-    let output = '';
-    const child = spawn(process.execPath, ['--enable-source-maps', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const onData = (d) => { output += d; process.stdout.write(d); };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    const timer = setTimeout(() => { output += `\n[timeout after ${FILE_TIMEOUT_MS} ms]\n`; child.kill('SIGKILL'); }, FILE_TIMEOUT_MS);
-    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code: code ?? 128, signal, output }); });
-  });
+/** Runs one test file, its stdout and stderr shown as they come (both on stdout); resolves its exit and all it printed. */
+async function run(file, env) {
+  const child = $({ env, nothrow: true, quiet: true, timeout: FILE_TIMEOUT_MS, timeoutSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'] })`${process.execPath} --enable-source-maps ${file}`;
+  child.stdout.on('data', (d) => process.stdout.write(d));
+  child.stderr.on('data', (d) => process.stdout.write(d));
+  const result = await child;
+  return { code: result.exitCode ?? 128, signal: result.signal, output: result.stdall };
 }
 
 const files = findTests(testDir).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
@@ -58,7 +55,7 @@ for (const file of files) {
   let fileFailed = result.code !== 0 || ok + skip < total;
   failed += Math.max(total - ok - skip, result.code !== 0 && total === ok + skip ? 1 : 0);
   // The hub a file's pulls started is a service, not a leak: stop it first.
-  spawnSync(process.execPath, ['--', path.join(root, 'bin', 'berth.js'), '--root', berthRoot, 'hub', 'stop'], { env, stdio: 'ignore' });
+  await $({ env, nothrow: true, quiet: true })`${process.execPath} -- ${path.join(root, 'bin', 'berth.js')} --root ${berthRoot} hub stop`;
   // A monitor's exit hook (`berth system reconcile`) may still be finishing: give it a moment.
   let leaks = leftovers(berthRoot, cgroupParent, socketsDir(berthRoot), bridge);
   for (let wait = 0; leaks.length > 0 && wait < 30; wait++) {
