@@ -1,11 +1,13 @@
 // A real push and pull against a berth registry on loopback: the engine's
 // typed events (each layer's bytes reach its size, in Docker's order), and
 // what the CLI prints into a pipe (Docker's lines, no escape codes, no bars).
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Engine, formatProgress, type PullEvent, type TransferEvent } from '../../src/engine/index.js';
-import { berth, ok, removeAll } from '../_berth.js';
+import { BERTH_BIN, berth, ok, removeAll } from '../_berth.js';
+import { Terminal } from './_terminal.js';
 import { importOneFileImage } from '../_one-file-image.js';
 import { serveRegistry, type TestRegistry } from '../engine/registry/_registry.js';
 
@@ -30,6 +32,18 @@ test.after(async () => {
   await engine?.shutdown();
   await registry?.close();
 });
+
+/** What `command` writes to the pseudo-terminal script(1) gives it (asynchronously: the registry answers from this process). */
+function onPty(command: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`script: no end within 60 s:\n${out}`)); }, 60_000);
+    child.on('close', (code) => { clearTimeout(timer); code === 0 ? resolve(out) : reject(new Error(`script exited ${code}:\n${out}`)); });
+  });
+}
 
 type Layer = Extract<TransferEvent, { type: 'layer' }>;
 const layers = (events: readonly PullEvent[]) => events.filter((e): e is Layer => e.type === 'layer');
@@ -106,6 +120,23 @@ test('the CLI into a pipe: Docker\'s lines, one per change, no escape codes, the
   assert.match(again.at(-1)!, /^v1: digest: sha256:[0-9a-f]{64} size: \d+$/);
   // The same events through formatProgress give the same lines: the CLI adds nothing of its own.
   assert.is(formatProgress({ type: 'layer', id, digest: '', status: 'Layer already exists' }), again[2]);
+});
+
+test('the CLI on a terminal (a pty from script(1), 80 columns): one line per layer, redrawn in place', async () => {
+  await ok(['rmi', name]);
+  // script gives the command a pseudo-terminal, as a learner's shell would; NO_COLOR: no colour codes either.
+  const command = `stty cols 80; exec ${JSON.stringify(process.execPath)} -- ${JSON.stringify(BERTH_BIN)} pull ${name}`;
+  const raw = await onPty(command, { ...process.env, NO_COLOR: '1', TERM: 'xterm' });
+  const term = new Terminal(80);
+  term.write(raw);
+  const screen = term.screen();
+  const id = /^([0-9a-f]{12}): Download complete$/m.exec(screen.join('\n'))?.[1];
+  assert.ok(id, screen.join('\n'));
+  assert.equal(screen.filter((l) => l.startsWith(`${id}:`)), [`${id}: Download complete`], 'the layer\'s line was drawn over, not repeated');
+  assert.match(raw, /\x1b\[1A/, 'the cursor moved up to redraw');
+  assert.match(raw, /Downloading \[=*>?\s*\]/, 'a bar while downloading');
+  assert.not.match(raw, /\x1b\[\d*m/, 'NO_COLOR: no colour');
+  assert.equal(screen.slice(-3), [`Digest: ${manifestDigest}`, `Status: Downloaded newer image for ${name}`, name]);
 });
 
 test.run();
