@@ -7,10 +7,7 @@ import { transferRow } from './transfer-row.js';
 import type { Output, Screen } from './screen.js';
 import { TtyScreen } from './tty-screen.js';
 
-export type { Row } from './row.js';
-export type { Screen, Output, ScreenOptions } from './screen.js';
-export { PlainScreen } from './plain-screen.js';
-export { TtyScreen } from './tty-screen.js';
+export type { Screen } from './screen.js';
 export { transferRow } from './transfer-row.js';
 export { benchRow } from './bench-row.js';
 
