@@ -25,7 +25,6 @@ import type { DeployOptions, DeployResult } from './deploy/deploy.js';
 import { runLoad, type LoadOptions, type LoadReport } from './deploy/load.js';
 import { registries, type Registries } from './registries.js';
 import { hosts, type Hosts } from './hosts.js';
-import * as distribution from './distribution.js';
 import type { Listener, PullEvent, PushEvent } from './events.js';
 import { stopHub } from './hub/service.js';
 import type { HubRecipe } from './hub/recipes.js';
@@ -53,9 +52,15 @@ import { normalizeReference, isReference, parseNormalizedReference } from './sto
 import { cgroupHost } from './runtime/cgroups.js';
 import { resolveSettings, settingsEnv, type Settings } from './settings.js';
 import { conflict } from './errors.js';
-import os from 'node:os';
+import { systemInfo, type SystemInfo } from './info.js';
 import { PassThrough, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+
+/**
+ * Pull, push, save and load (the registry client, tar and gzip) are loaded on
+ * their first use: every berth command loads the engine, few of them move images.
+ */
+const distribution = () => import('./distribution.js');
 
 export interface RunResult {
   readonly id: string;
@@ -192,7 +197,7 @@ export class Engine {
 
   /** pull: from the registry the name names, or the index (the lab's hub by default). */
   async pull(name: string, onEvent?: Listener<PullEvent>): Promise<Image> {
-    return distribution.pull(this.ctx, name, onEvent, (reference, recipe, progress) => this.buildRecipe(reference, recipe, progress));
+    return (await distribution()).pull(this.ctx, name, onEvent, (reference, recipe, progress) => this.buildRecipe(reference, recipe, progress));
   }
 
   /** Builds one of the hub's recipes (apache2...) with the builder, from an empty context. */
@@ -228,34 +233,34 @@ export class Engine {
 
   /** push: to the registry the name names (`localhost:5000/app`), or the index (`alice/app`). */
   async push(name: string, onEvent?: Listener<PushEvent>) {
-    return distribution.push(this.ctx, name, onEvent);
+    return (await distribution()).push(this.ctx, name, onEvent);
   }
 
   async search(term: string, limit?: number) {
-    return distribution.search(this.ctx, term, limit);
+    return (await distribution()).search(this.ctx, term, limit);
   }
 
   async login(registry: string | undefined, username: string, password: string) {
-    return distribution.login(this.ctx, registry, username, password);
+    return (await distribution()).login(this.ctx, registry, username, password);
   }
 
   async logout(registry: string | undefined) {
-    return distribution.logout(this.ctx, registry);
+    return (await distribution()).logout(this.ctx, registry);
   }
 
   /** save: a tar with the images, in the format docker load and skopeo read. */
   async save(names: readonly string[], out: NodeJS.WritableStream): Promise<void> {
-    return distribution.save(this.ctx, names, out as import('node:stream').Writable);
+    return (await distribution()).save(this.ctx, names, out as import('node:stream').Writable);
   }
 
   /** load: images from a tar (berth save, docker save, an OCI layout); returns "Loaded image: ..." lines. */
   async load(tar: NodeJS.ReadableStream): Promise<string[]> {
-    return distribution.load(this.ctx, tar as Readable);
+    return (await distribution()).load(this.ctx, tar as Readable);
   }
 
   /** The index in use, starting the local hub if that is it. */
   async index() {
-    return distribution.indexUrl(this.ctx);
+    return (await distribution()).indexUrl(this.ctx);
   }
 
   /** Stops the local hub (tests; `berth hub stop`). */
@@ -551,24 +556,16 @@ export class Engine {
 
   // ---- system -------------------------------------------------------------
 
-  async info() {
-    const containers = await this.list();
-    return {
-      containers: containers.length,
-      running: containers.filter((c) => c.state.status === 'running').length,
-      stopped: containers.filter((c) => c.state.status !== 'running').length,
+  /** `info`: Docker's `docker info` fields that apply (info.ts). */
+  async info(): Promise<SystemInfo> {
+    return systemInfo({
+      containers: await this.list(),
       images: this.ctx.images.list().length,
       storageDriver: this.ctx.storage.name,
-      runtimes: RUNTIME_NAMES,
       defaultRuntime: this.ctx.defaultRuntime,
       cgroupVersion: this.ctx.cgroups.version,
-      kernel: os.release(),
-      operatingSystem: readOsName(),
-      architecture: os.machine(),
-      cpus: os.availableParallelism(),
-      memory: os.totalmem(),
       rootDir: this.ctx.paths.root,
-    };
+    });
   }
 
   async diskUsage(): Promise<DiskUsage> {
@@ -631,14 +628,6 @@ export class Engine {
   /** For tests and `system prune`: release what the storage driver holds for itself. */
   async shutdown(): Promise<void> {
     await this.ctx.storage.shutdown();
-  }
-}
-
-function readOsName(): string {
-  try {
-    return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(fs.readFileSync('/etc/os-release', 'utf8'))?.[1] ?? os.type();
-  } catch {
-    return os.type();
   }
 }
 

@@ -19,6 +19,7 @@
 // the engine and its entry points
 export { Engine, requireRoot } from './engine.js';
 export type { EngineOptions, RunResult, RemovedImageReport, DiskUsage } from './engine.js';
+export { SERVER_VERSION, type SystemInfo, type RuntimeInfo } from './info.js';
 export { BerthError, invalid, explainSystemError } from './errors.js';
 
 // settings: resolved once (environment, config file, flags), passed to Engine.open and to child processes
@@ -51,7 +52,8 @@ export { freePort } from './network/free-port.js';
 export type { Image, ImageLayer } from './store/images.js';
 export type { DriverName } from './storage/driver.js';
 export { driverProblem } from './storage/index.js';
-export { RunFailed, BuildAborted } from './build/builder.js';
+// (the errors from steps.ts, not builder.ts: the builder and its Dockerfile parser load on the first build)
+export { RunFailed, BuildAborted } from './build/steps.js';
 export type { BuildOptions, BuildResult } from './build/builder.js';
 export type { BuildEvent } from './build/events.js';
 
