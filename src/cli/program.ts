@@ -7,6 +7,7 @@ import { registerContainerCommands } from './commands/containers.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerImageCommands } from './commands/images.js';
 import { registerSystemCommands } from './commands/system.js';
+import { registerInfoCommands } from './commands/info.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerStatsCommands } from './commands/stats.js';
 import { registerDistributionCommands } from './commands/distribution.js';
@@ -92,6 +93,7 @@ export function buildProgram(): Cli {
   registerHostCommands(cli);
   registerDeployCommands(cli);
   registerBenchCommands(cli);
+  registerInfoCommands(cli);
   registerSystemCommands(cli);
   // Docker-style help: commands listed by name, everything within 80 columns.
   const help = { helpWidth: 80, sortOptions: false, subcommandTerm: (command: Command) => command.name() };

@@ -1,11 +1,11 @@
-// info, version, system df, system prune, and the hidden `system reconcile`
+// version, system df, system prune, and the hidden `system reconcile`
 // that a detached container's monitor runs when it exits.
 import readline from 'node:readline/promises';
 import type { Cli } from '../program.js';
-import { BerthError, Engine, humanSize } from '../../engine/index.js';
+import { BerthError, Engine, humanSize, SERVER_VERSION } from '../../engine/index.js';
 import { table } from '../output.js';
 
-const VERSION = '0.1.0';
+const VERSION = SERVER_VERSION;
 
 async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;
@@ -17,36 +17,6 @@ async function confirm(question: string): Promise<boolean> {
 
 export function registerSystemCommands(cli: Cli): void {
   const { program } = cli;
-
-  program
-    .command('info')
-    .description('Display system-wide information')
-    .option('-f, --format <template>', 'format the output as JSON with "json"')
-    .action(async (flags: { format?: string }) => {
-      const engine = await cli.engine();
-      const info = await engine.info();
-      if (flags.format === 'json' || flags.format === '{{json .}}') {
-        console.log(JSON.stringify(info));
-        return;
-      }
-      console.log([
-        `Containers: ${info.containers}`,
-        ` Running: ${info.running}`,
-        ` Stopped: ${info.stopped}`,
-        `Images: ${info.images}`,
-        `Server Version: berth ${VERSION}`,
-        `Storage Driver: ${info.storageDriver}`,
-        `Cgroup Version: ${info.cgroupVersion}`,
-        `Runtimes: ${info.runtimes.join(' ')}`,
-        `Default Runtime: ${info.defaultRuntime}`,
-        `Kernel Version: ${info.kernel}`,
-        `Operating System: ${info.operatingSystem}`,
-        `Architecture: ${info.architecture}`,
-        `CPUs: ${info.cpus}`,
-        `Total Memory: ${humanSize(info.memory)}`,
-        `Berth Root Dir: ${info.rootDir}`,
-      ].join('\n'));
-    });
 
   program
     .command('version')
