@@ -197,10 +197,7 @@ export class BenchContext {
     }
     for (const [key, opened] of this.engines) {
       try {
-        const engine = await opened;
-        for (const record of await engine.list()) await engine.remove(record.id, { force: true });
-        await engine.shutdown();
-        fs.rmSync(engine.paths.sockets, { recursive: true, force: true });
+        await (await opened).discard();
       } catch (error) {
         problems.push(`${key}: ${String(error)}`);
       }
@@ -290,10 +287,7 @@ export async function sweepStaleBenches(userRoot: string | undefined): Promise<v
     try {
       for (const driver of ['overlay', 'btrfs', 'vfs'] as const) {
         if (!fs.existsSync(path.join(home, driver))) continue;
-        const engine = await Engine.open({ root: path.join(home, driver), storageDriver: driver });
-        for (const record of await engine.list()) await engine.remove(record.id, { force: true });
-        await engine.shutdown();
-        fs.rmSync(engine.paths.sockets, { recursive: true, force: true });
+        await (await Engine.open({ root: path.join(home, driver), storageDriver: driver })).discard();
       }
       fs.rmSync(home, { recursive: true, force: true });
     } finally {

@@ -629,6 +629,17 @@ export class Engine {
   async shutdown(): Promise<void> {
     await this.ctx.storage.shutdown();
   }
+
+  /**
+   * For a throwaway state root (the bench's): every container removed, the
+   * storage driver released and the attach-socket directory deleted (it
+   * lives under /run, outside the root); the caller then deletes the root.
+   */
+  async discard(): Promise<void> {
+    for (const record of await this.list()) await this.remove(record.id, { force: true });
+    await this.shutdown();
+    fs.rmSync(this.ctx.paths.sockets, { recursive: true, force: true });
+  }
 }
 
 export type { Readable };

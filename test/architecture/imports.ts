@@ -1,6 +1,7 @@
 // The engine has one door: src/cli, src/tui, src/lessons and src/bench import
 // it through src/engine/index.ts only, and nothing in src/engine imports
-// them back; the lessons do not import the CLI either.  Every module
+// them back; inside the engine only the door imports engine.ts (no cycle
+// through the Engine); the lessons do not import the CLI either.  Every module
 // specifier counts: `import`, `import type`, `export ... from`, a dynamic
 // `import()` and a type-position `import('...').T`, on one line or many.
 //
@@ -102,6 +103,12 @@ rules('nothing in src/engine imports src/cli, src/tui, src/lessons or src/bench'
   assert.ok(edges.length > 100, `only ${edges.length} imports found under ${SRC}/engine`);
   const upward = edges.filter((e) => e.computed || CLIENTS.some((dir) => under(e.to, dir)));
   assert.ok(upward.length === 0, `the engine imports its clients:\n${show(upward)}`);
+});
+
+rules('inside the engine only the door imports engine.ts: the builder and deploy take what they need, not the Engine', () => {
+  const edges = edgesOf('engine');
+  const cycle = edges.filter((e) => e.to === 'engine/engine.ts' && e.from !== DOOR);
+  assert.ok(cycle.length === 0, `engine modules that import the Engine (a cycle: the Engine imports them; pass them the context or name the operations they use, as BuildEnvironment and DeployTarget do):\n${show(cycle)}`);
 });
 
 rules('src/lessons does not import src/cli', () => {
