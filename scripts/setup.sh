@@ -22,6 +22,10 @@ PACKAGES=(
   "gcc:gcc"
   "make:make"
   "libseccomp-dev:/usr/include/seccomp.h"
+  # The cgroup v2 VM test (scripts/vm/): QEMU, the initramfs' cpio, depmod for the kernel's modules.
+  "qemu-system-x86:qemu-system-x86_64"
+  "cpio:cpio"
+  "kmod:depmod"
 )
 
 have() { case "$1" in /*) [ -e "$1" ] ;; *) command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ] ;; esac; }

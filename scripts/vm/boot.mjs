@@ -1,0 +1,63 @@
+// Boots the VM once with a job: QEMU under TCG (KVM does not work on these
+// machines: the host module is kvm_pvm and `-cpu host` aborts), two CPUs,
+// 4 GiB, no network, the serial console on stdout.  The root disk is opened
+// as a snapshot (the cached image stays as built); the job disk is written.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { $ } from 'zx';
+import { vmImage } from './image.mjs';
+import { jobExitCode, makeJobDisk } from './job-disk.mjs';
+
+/** The QEMU command line for these parts. */
+export function qemuArgs(image, jobDisk) {
+  return [
+    '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', '2', '-m', '4096',
+    '-nographic', '-no-reboot', '-nic', 'none',
+    '-kernel', image.kernel, '-initrd', image.initrd,
+    // panic=-1: a kernel panic reboots, and -no-reboot turns that into an exit.
+    '-append', 'console=ttyS0 panic=-1 quiet loglevel=4',
+    '-drive', `file=${image.root},format=raw,if=virtio,snapshot=on`,
+    '-drive', `file=${jobDisk},format=raw,if=virtio`,
+  ];
+}
+
+/**
+ * Runs `script` (sh, in the job disk's root, the checkout at ./berth) in a
+ * freshly booted VM.  Resolves { code, log, bootSeconds, jobSeconds }: code
+ * is the job's exit code, or 124 when the VM did not finish in timeoutMs,
+ * or 125 when the job never ran.  onOutput gets the console as it comes.
+ */
+export async function runInVm(script, { timeoutMs = 20 * 60 * 1000, onOutput = () => {} } = {}) {
+  const image = await vmImage();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-vm-run-'));
+  try {
+    const jobDisk = await makeJobDisk(dir, script);
+    const started = Date.now();
+    const qemu = $({ quiet: true, nothrow: true, timeout: timeoutMs, timeoutSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: dir } })`qemu-system-x86_64 ${qemuArgs(image, jobDisk)}`;
+    let log = '';
+    let jobAt;
+    const take = (chunk) => {
+      // SeaBIOS clears the screen with escape sequences: the log is plain text.
+      const text = chunk.toString().replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1bc/g, '');
+      log += text;
+      if (jobAt === undefined && log.includes('berth-vm: job started')) jobAt = Date.now();
+      onOutput(text);
+    };
+    qemu.stdout.on('data', take);
+    qemu.stderr.on('data', take);
+    const result = await qemu;
+    const seconds = (ms) => Math.round(ms / 100) / 10;
+    const timedOut = result.signal === 'SIGKILL';
+    const written = await jobExitCode(jobDisk);
+    const printed = /BERTH-VM-EXIT (\d+)/.exec(log)?.[1];
+    const code = timedOut ? 124 : written ?? (printed === undefined ? 125 : Number(printed));
+    return {
+      code, log, timedOut,
+      bootSeconds: jobAt === undefined ? undefined : seconds(jobAt - started),
+      jobSeconds: jobAt === undefined ? undefined : seconds(Date.now() - jobAt),
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
