@@ -73,7 +73,8 @@ export function buildProgram(): Cli {
     },
     engine: () => {
       opened ??= (async () => {
-        const { Engine } = await import('../engine/index.js');
+        const { Engine, requireRoot } = await import('../engine/index.js');
+        requireRoot(); // before the settings: an unreadable config file is not what a non-root user needs to hear
         return Engine.open(cli.settings());
       })();
       return opened;

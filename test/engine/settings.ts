@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { childEnv, configFile, defaultSettings, deriveSettings, resolveSettings, settingsEnv, SETTINGS, type Settings } from '../../src/engine/settings.js';
 import { PACKAGE_ROOT } from '../../src/engine/sys.js';
 import { tempDir } from '../_helpers.js';
+import { sourceFiles } from '../architecture/_sources.js';
 
 const test = suite('settings');
 
@@ -149,14 +150,10 @@ test('the test runner\'s BERTH_* apply to Engine.open({}) callers: resolveSettin
 // labels below), and the README's settings table has a row for each setting.
 const NOT_SETTINGS = new Set(['BERTH_HOST']); // set for a host's commands as a label; read by nothing
 
-function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [path.join(dir, e.name)] : []));
-}
-
 test('every BERTH_* variable the engine names is a setting; the README table lists each one', () => {
   const known = new Set(SETTINGS.map((s) => s.env));
   const named = new Set<string>();
-  for (const file of filesUnder(path.join(PACKAGE_ROOT, 'src', 'engine'))) {
+  for (const file of sourceFiles(path.join(PACKAGE_ROOT, 'src', 'engine'))) {
     for (const match of fs.readFileSync(file, 'utf8').matchAll(/\bBERTH_[A-Z0-9_]+\b/g)) named.add(match[0]);
   }
   const strays = [...named].filter((v) => !known.has(v) && !NOT_SETTINGS.has(v) && !v.startsWith('BERTH_KEY_'));
