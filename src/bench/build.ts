@@ -7,11 +7,11 @@
 //
 //   node dist/src/bench/build.js [--rounds 5]
 // Needs docker.io (dockerd) installed; CI does not run this.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { $ } from 'zx';
 import { PACKAGE_ROOT } from '../engine/index.js';
 
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 5);
@@ -36,10 +36,10 @@ function makeContext(dir: string): void {
   ].join('\n'));
 }
 
-function timed(command: string[], env: NodeJS.ProcessEnv = process.env): number {
+/** Wall time of one command (which must succeed: a failure throws with its stderr). */
+async function timed(command: Promise<unknown>): Promise<number> {
   const start = performance.now();
-  const result = spawnSync(command[0]!, command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (result.status !== 0) throw new Error(`${command.join(' ')} failed: ${result.stderr}`);
+  await command;
   return performance.now() - start;
 }
 
@@ -50,26 +50,28 @@ async function main(): Promise<void> {
   const socket = `unix://${work}/docker.sock`;
   const dockerEnv = { ...process.env, DOCKER_HOST: socket, DOCKER_BUILDKIT: '0' };
   const berthEnv = { ...process.env, BERTH_ROOT: path.join(work, 'berth'), BERTH_HUB_PORT: '0' };
-  const dockerd = spawn('dockerd', ['--iptables=false', '--bridge=none', '--data-root', path.join(work, 'docker'), '--exec-root', path.join(work, 'docker-exec'), '--pidfile', path.join(work, 'docker.pid'), '--host', socket], { stdio: 'ignore' });
+  const docker = $({ env: dockerEnv, quiet: true });
+  const berth = $({ env: berthEnv, quiet: true });
+  const dockerd = docker({ nothrow: true })`dockerd --iptables=false --bridge=none --data-root ${work}/docker --exec-root ${work}/docker-exec --pidfile ${work}/docker.pid --host ${socket}`;
   try {
     makeContext(path.join(work, 'context'));
-    for (let i = 0; i < 200 && spawnSync('docker', ['version'], { env: dockerEnv, stdio: 'ignore' }).status !== 0; i++) await new Promise((r) => setTimeout(r, 100));
-    execFileSync(BERTH[0]!, [...BERTH.slice(1), 'pull', 'busybox'], { env: berthEnv, stdio: 'ignore' });
+    for (let i = 0; i < 200 && !(await docker({ nothrow: true })`docker version`).ok; i++) await new Promise((r) => setTimeout(r, 100));
+    await berth`${BERTH} pull busybox`;
     const archive = path.join(work, 'busybox.tar');
-    execFileSync(BERTH[0]!, [...BERTH.slice(1), 'save', '-o', archive, 'busybox'], { env: berthEnv });
-    execFileSync('docker', ['load', '-i', archive], { env: dockerEnv, stdio: 'ignore' });
+    await berth`${BERTH} save -o ${archive} busybox`;
+    await docker`docker load -i ${archive}`;
     const context = path.join(work, 'context');
     const variants = {
-      'berth fresh': () => timed([...BERTH, 'build', '--no-cache', '-q', '-t', 'bench:fresh', context], berthEnv),
-      'docker fresh': () => timed(['docker', 'build', '--no-cache', '-q', '-t', 'bench:fresh', context], dockerEnv),
-      'berth cached': () => timed([...BERTH, 'build', '-q', '-t', 'bench:cached', context], berthEnv),
-      'docker cached': () => timed(['docker', 'build', '-q', '-t', 'bench:cached', context], dockerEnv),
+      'berth fresh': () => timed(berth`${BERTH} build --no-cache -q -t bench:fresh ${context}`),
+      'docker fresh': () => timed(docker`docker build --no-cache -q -t bench:fresh ${context}`),
+      'berth cached': () => timed(berth`${BERTH} build -q -t bench:cached ${context}`),
+      'docker cached': () => timed(docker`docker build -q -t bench:cached ${context}`),
     };
-    for (const run of Object.values(variants)) run(); // warm-up (and fills both caches)
+    for (const run of Object.values(variants)) await run(); // warm-up (and fills both caches)
     const samples: Record<string, number[]> = {};
     for (let round = 0; round < rounds; round++) {
       const names = Object.keys(variants) as Array<keyof typeof variants>;
-      for (const name of round % 2 ? names.reverse() : names) (samples[name] ??= []).push(variants[name]());
+      for (const name of round % 2 ? names.reverse() : names) (samples[name] ??= []).push(await variants[name]());
       process.stderr.write(`  round ${round + 1}/${rounds}\n`);
     }
     console.log(`Dockerfile of COPY/ENV steps (20 MB + 200 files), ${rounds} interleaved rounds, median wall time per build`);
@@ -79,10 +81,11 @@ async function main(): Promise<void> {
       console.log(`${kind.padEnd(7)} berth ${b.toFixed(0).padStart(6)} ms   docker ${d.toFixed(0).padStart(6)} ms   berth/docker ${(b / d).toFixed(2)}x`);
     }
   } finally {
-    spawnSync(BERTH[0]!, [...BERTH.slice(1), 'hub', 'stop'], { env: berthEnv, stdio: 'ignore' });
-    dockerd.kill('SIGTERM');
-    await new Promise((r) => (dockerd.exitCode !== null ? r(null) : dockerd.on('close', r)));
-    spawnSync('sh', ['-c', `grep " ${work}" /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l`]);
+    await berth({ nothrow: true })`${BERTH} hub stop`;
+    if (dockerd.stage === 'running') await dockerd.kill('SIGTERM');
+    await dockerd;
+    // What dockerd left mounted under the work directory, deepest first.
+    await $({ nothrow: true, quiet: true })`grep ${` ${work}`} /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l`;
     fs.rmSync(work, { recursive: true, force: true });
   }
 }

@@ -4,7 +4,6 @@
 // is the ratio berth / distribution from the same run.
 //
 //   node dist/src/bench/registry.js [--mb 200] [--rounds 3]
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
+import { $, type ProcessPromise } from 'zx';
 import { Engine, PACKAGE_ROOT, freePort } from '../engine/index.js';
 
 function argument(name: string, fallback: string): string {
@@ -49,15 +49,16 @@ async function makeImage(engine: Engine, work: string, mb: number, label: string
   const archive = path.join(work, `payload-${label}.tar`);
   await engine.save([`bench-registry:payload`], fs.createWriteStream(archive));
   const oci = path.join(work, `payload-oci-${label}`);
-  execFileSync('skopeo', ['copy', '-q', `docker-archive:${archive}`, `oci:${oci}:payload`]);
+  await $`skopeo copy -q docker-archive:${archive} oci:${oci}:payload`;
   fs.rmSync(archive);
   await engine.removeImage(image.id, true);
   return oci;
 }
 
-function time(args: string[]): number {
+/** Wall time of one `skopeo copy <from> <to>` (plain HTTP on loopback). */
+async function time(from: string, to: string): Promise<number> {
   const start = performance.now();
-  execFileSync('skopeo', ['copy', '-q', '--src-tls-verify=false', '--dest-tls-verify=false', ...args], { stdio: 'pipe' });
+  await $({ quiet: true })`skopeo copy -q --src-tls-verify=false --dest-tls-verify=false ${from} ${to}`;
   return performance.now() - start;
 }
 
@@ -68,13 +69,15 @@ async function main(): Promise<void> {
   const rounds = Number(argument('--rounds', '3'));
   const engine = await Engine.open();
   const work = fs.mkdtempSync(path.join(engine.paths.tmp, `bench-${process.pid}-`));
-  const children: ChildProcess[] = [];
+  // The two registries, run until the end (quiet: their request logs are not shown).
+  const servers: ProcessPromise[] = [];
+  const serve = $({ quiet: true, nothrow: true });
   try {
     const berthPort = await freePort();
-    children.push(spawn(process.execPath, ['--', path.join(PACKAGE_ROOT, 'bin', 'berth.js'), 'registry', 'serve', '--port', String(berthPort), '--storage', path.join(work, 'berth-storage')], { stdio: 'ignore' }));
+    servers.push(serve`${process.execPath} -- ${path.join(PACKAGE_ROOT, 'bin', 'berth.js')} registry serve --port ${berthPort} --storage ${path.join(work, 'berth-storage')}`);
     const distPort = await freePort();
     fs.writeFileSync(path.join(work, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${work}/dist-storage\nhttp:\n  addr: 127.0.0.1:${distPort}\n`);
-    children.push(spawn('docker-registry', ['serve', path.join(work, 'config.yml')], { stdio: 'ignore' }));
+    servers.push(serve`docker-registry serve ${path.join(work, 'config.yml')}`);
     await waitFor(`http://127.0.0.1:${berthPort}/v2/`);
     await waitFor(`http://127.0.0.1:${distPort}/v2/`);
     const registries = [{ name: 'berth', port: berthPort }, { name: 'distribution', port: distPort }];
@@ -87,9 +90,9 @@ async function main(): Promise<void> {
       for (const r of order) {
         // A new repository each round, so every push uploads every byte.
         const repo = `127.0.0.1:${r.port}/bench/r${round}`;
-        (samples[`${r.name} push`] ??= []).push(time([`oci:${oci}:payload`, `docker://${repo}:v1`]));
+        (samples[`${r.name} push`] ??= []).push(await time(`oci:${oci}:payload`, `docker://${repo}:v1`));
         const out = path.join(work, `pulled-${r.name}-${round}`);
-        (samples[`${r.name} pull`] ??= []).push(time([`docker://${repo}:v1`, `oci:${out}:v1`]));
+        (samples[`${r.name} pull`] ??= []).push(await time(`docker://${repo}:v1`, `oci:${out}:v1`));
         fs.rmSync(out, { recursive: true, force: true });
       }
       fs.rmSync(oci, { recursive: true, force: true });
@@ -101,7 +104,10 @@ async function main(): Promise<void> {
       console.log(`${op.padEnd(5)} berth ${b.toFixed(0).padStart(6)} ms (${((mb / b) * 1000).toFixed(0)} MB/s)   distribution ${d.toFixed(0).padStart(6)} ms (${((mb / d) * 1000).toFixed(0)} MB/s)   berth/distribution ${(b / d).toFixed(2)}x`);
     }
   } finally {
-    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(servers.map(async (server) => {
+      if (server.stage === 'running') await server.kill('SIGTERM');
+      await server;
+    }));
     fs.rmSync(work, { recursive: true, force: true });
     await engine.stopHub();
     await engine.shutdown();
