@@ -7,6 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { eventually, outsideDir } from '../../_helpers.js';
 import { MS } from '../../../src/engine/sys.js';
+import { CGROUP_ROOT, cgroupVersion } from '../../../src/engine/runtime/cgroups.js';
 import {
   attach, busyboxRootfs, cleanup, frames, isAlive, logText, monitorGone, readLog, run, start, waitExit, DEFAULT_CAPS,
 } from './_monitor-helpers.js';
@@ -257,17 +258,26 @@ const placement = suite('berth-monitor: cgroups, binds and command mode');
 placement.after.each(cleanup);
 
 placement('the process joins the cgroup and, with a cgroup namespace, sees itself at its root', async () => {
-  const dir = path.join('/sys/fs/cgroup/pids', process.env.BERTH_CGROUP_PARENT!, `monitor-${process.pid}`);
+  // v1: a cgroup in the pids hierarchy, seen as "N:pids:/"; v2: one in the
+  // unified tree, seen as "0::/".  Without the namespace the line would name
+  // the parent and the test's cgroup.
+  const v2 = cgroupVersion() === 2;
+  const dir = path.join(v2 ? CGROUP_ROOT : path.join(CGROUP_ROOT, 'pids'), process.env.BERTH_CGROUP_PARENT!, `monitor-${process.pid}`);
+  const line = v2 ? 'grep ^0:: /proc/self/cgroup' : 'grep :pids: /proc/self/cgroup';
   fs.mkdirSync(dir, { recursive: true });
+  let pid = 0;
   try {
-    const c = await start({ args: ['sh', '-c', 'grep pids /proc/self/cgroup; read x'], cgroups: [path.join(dir, 'cgroup.procs')], stdin: true, waitAttach: true });
+    const c = await start({ args: ['sh', '-c', `${line}; read x`], cgroups: [path.join(dir, 'cgroup.procs')], stdin: true, waitAttach: true });
+    pid = c.pid;
     const client = await attach(c);
-    await eventually(() => logText(c).includes('pids'), 5000, 'the cgroup line');
+    await eventually(() => logText(c).includes('\n'), 5000, 'the cgroup line');
     assert.ok(fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').includes(String(c.pid)));
-    assert.match(logText(c), /:pids:\/\n/);
+    assert.match(logText(c), v2 ? /^0::\/\n$/ : /^\d+:pids:\/\n$/);
     client.socket.end('\n');
     await waitExit(c);
   } finally {
+    // A failed assertion leaves the shell reading: end it, or the cgroup never empties and hides the failure.
+    if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
     await eventually(() => { try { fs.rmdirSync(dir); return true; } catch { return false; } }, 5000, 'the cgroup to empty');
   }
 });
