@@ -6,19 +6,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { $ } from 'zx';
 
-const CGROUP_ROOT = '/sys/fs/cgroup';
+/** mountinfo's escapes (\040 for a space) undone. */
+const unescapeMount = (field) => field.replace(/\\([0-7]{3})/g, (_m, octal) => String.fromCharCode(parseInt(octal, 8)));
 
+/**
+ * The parent's directory in every cgroup hierarchy a test could have
+ * touched: each v1 controller (and named) hierarchy, the cgroup2 mount
+ * (the only one on a v2 machine, /sys/fs/cgroup/unified on a hybrid one),
+ * and the cgroup2 mount the cgroup2-root setting names (BERTH_CGROUP2_ROOT).
+ */
 function cgroupDirs(parent) {
-  const dirs = [];
-  if (fs.existsSync(path.join(CGROUP_ROOT, 'cgroup.controllers'))) {
-    dirs.push(path.join(CGROUP_ROOT, parent));
-  } else {
-    for (const controller of fs.readdirSync(CGROUP_ROOT)) {
-      const dir = path.join(CGROUP_ROOT, controller, parent);
-      dirs.push(dir);
-    }
+  const roots = new Set();
+  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const fields = line.split(' ');
+    const fstype = fields[fields.indexOf('-') + 1];
+    if (fstype === 'cgroup' || fstype === 'cgroup2') roots.add(unescapeMount(fields[4]));
   }
-  return dirs;
+  if (process.env.BERTH_CGROUP2_ROOT) roots.add(path.resolve(process.env.BERTH_CGROUP2_ROOT));
+  return [...roots].map((root) => path.join(root, parent));
 }
 
 /** Where the engine keeps a state root's attach sockets (src/engine/paths.ts). */
