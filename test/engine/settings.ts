@@ -8,7 +8,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { childEnv, configFile, defaultSettings, deriveSettings, resolveSettings, settingsEnv, SETTINGS, type Settings } from '../../src/engine/settings.js';
 import { PACKAGE_ROOT } from '../../src/engine/sys.js';
-import { tempDir } from '../_helpers.js';
+import { eventually, tempDir } from '../_helpers.js';
+import { engineSuite } from '../_engine.js';
+import { cgroupFor, cgroupHost } from '../../src/engine/runtime/cgroups.js';
 import { sourceFiles } from '../architecture/_sources.js';
 
 const test = suite('settings');
@@ -169,3 +171,31 @@ test('every BERTH_* variable the engine names is a setting; the README table lis
 });
 
 test.run();
+
+// A detached container's exit hook (`berth system reconcile`, run by its
+// monitor long after this process) must run with this engine's settings,
+// even one given only as an Engine.open option: the monitor inherits this
+// process's environment, which names another cgroup parent.  Were the hook to
+// go by that, it would look for the cgroup in the wrong place and leave it.
+const parent = `${process.env.BERTH_CGROUP_PARENT}/flagged`;
+const { test: children, engine } = engineSuite('settings: child processes', { cgroupParent: parent });
+
+children('a detached container\'s exit hook runs with the engine\'s settings (a flag-only cgroup parent), not the inherited environment', async () => {
+  const host = cgroupHost({ cgroupParent: parent });
+  try {
+    await engine().pull('busybox');
+    const created = await engine().create({ image: 'busybox', cmd: ['sh', '-c', 'sleep 0.3'], network: 'none' });
+    await engine().start(created.id);
+    const dirs = cgroupFor(created.id, host).paths;
+    assert.ok(dirs.some((dir) => dir.includes('/flagged/')), dirs.join(', '));
+    // only the hook removes it: nothing in this process reconciles meanwhile
+    await eventually(() => dirs.every((dir) => !fs.existsSync(dir)), 15_000, 'the exit hook to remove the container\'s cgroup under the flag-only parent');
+    await engine().remove(created.id, { force: true });
+  } finally {
+    const bases = host.version === 2 ? [host.root] : host.hierarchies;
+    for (const base of bases) try { fs.rmdirSync(path.join(base, parent)); } catch { /* not made there */ }
+  }
+});
+
+children.run();
+
