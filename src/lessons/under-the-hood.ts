@@ -5,10 +5,8 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
-import type { Engine } from '../engine/engine.js';
-import type { ContainerRecord } from '../engine/containers/record.js';
+import { type Engine, type ContainerRecord, CAP_LAST_CAP, capabilityName } from '../engine/index.js';
 import { lessonContainers } from './cleanup.js';
-import { CAP_LAST_CAP, capabilityName } from '../engine/runtime/capabilities.js';
 
 export interface Fact {
   readonly label: string;
@@ -63,7 +61,7 @@ export async function containerFacts(engine: Engine, record: ContainerRecord): P
     }
   }
   try {
-    add('layers', `${engine.imageStore.layers(record.image).length} read-only (${engine.storageDriver}) + 1 writable`);
+    add('layers', `${engine.imageLayers(record.image).length} read-only (${engine.storageDriver}) + 1 writable`);
   } catch {
     add('layers', `${engine.storageDriver} driver`);
   }
