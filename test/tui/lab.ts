@@ -1,7 +1,6 @@
 // The lab's screens through ink-testing-library, with the real berth
 // command behind them: open the menu, enter a lesson, type a command, see the
 // check pass, ask a hint, quit and resume at the same step.
-import fs from 'node:fs';
 import path from 'node:path';
 import { createElement } from 'react';
 import { render } from 'ink-testing-library';
