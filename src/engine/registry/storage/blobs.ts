@@ -78,9 +78,13 @@ export class RepositoryLinks {
     return info;
   }
 
+  /** Removes the link (a dangling one too: the link is what is asked about, not the bytes). */
   async unlink(repository: string, digest: string): Promise<void> {
-    await this.stat(repository, digest);
-    await deleteIfPresent(this.driver, layerLinkPath(repository, digest));
+    validateRepositoryName(repository);
+    validateDigest(digest);
+    const link = layerLinkPath(repository, digest);
+    if (!(await statOrUndefined(this.driver, link))) throw new BlobUnknownError(repository, digest);
+    await deleteIfPresent(this.driver, link);
   }
 }
 
