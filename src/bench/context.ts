@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { Engine, type BenchEvent, type Listener, type CreateOptions, statePaths, resolveSettings, NATIVE_BUILD, type PortDriver, type DriverName, processAlive } from '../engine/index.js';
+import { Engine, type BenchEvent, type Listener, type CreateOptions, statePaths, resolveSettings, childEnv, NATIVE_BUILD, type PortDriver, type DriverName, processAlive } from '../engine/index.js';
 import { ratioOf, summarize, type Figure } from './figures.js';
 import type { Comparison, Skipped, SuiteName } from './report.js';
 
@@ -73,7 +73,7 @@ export class BenchContext {
     let opened = this.engines.get(key);
     if (!opened) {
       opened = (async () => {
-        const engine = await Engine.open({ root: path.join(this.home, driver), storageDriver: driver, portDriver });
+        const engine = await Engine.open({ root: path.join(this.home, driver), storageDriver: driver, portDriver, bridge: benchBridge() });
         if (!engine.listImages().some((i) => i.tags.includes(BENCH_IMAGE))) {
           await engine.importImage(benchTar(), { ref: BENCH_IMAGE, message: 'berth bench workloads' });
         }
@@ -89,10 +89,19 @@ export class BenchContext {
     this.cleanups.push(fn);
   }
 
+  /**
+   * The environment of a `berth` the bench runs: the bench's own bridge, given
+   * explicitly.  With the user's, its reconcile would take the user's bridged
+   * containers' namespaces for strays of the bench's root.
+   */
+  berthEnv(): NodeJS.ProcessEnv {
+    return childEnv(resolveSettings({ flags: { bridge: benchBridge() } }));
+  }
+
   /** Spawns a child the cleanup kills if it is still running. */
-  spawn(command: string, args: readonly string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  spawn(command: string, args: readonly string[], timeoutMs: number, env?: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
       this.children.add(child);
       let stdout = '';
       let stderr = '';
@@ -282,18 +291,12 @@ export async function sweepStaleBenches(userRoot: string | undefined): Promise<v
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
     const home = path.join(parent, name);
-    const bridge = process.env.BERTH_BRIDGE;
-    process.env.BERTH_BRIDGE = benchBridge(pid);
-    try {
-      for (const driver of ['overlay', 'btrfs', 'vfs'] as const) {
-        if (!fs.existsSync(path.join(home, driver))) continue;
-        await (await Engine.open({ root: path.join(home, driver), storageDriver: driver })).discard();
-      }
-      fs.rmSync(home, { recursive: true, force: true });
-    } finally {
-      if (bridge === undefined) delete process.env.BERTH_BRIDGE;
-      else process.env.BERTH_BRIDGE = bridge;
+    // the dead bench's engines ran on its own bridge: the bridge setting says so, for them alone
+    for (const driver of ['overlay', 'btrfs', 'vfs'] as const) {
+      if (!fs.existsSync(path.join(home, driver))) continue;
+      await (await Engine.open({ root: path.join(home, driver), storageDriver: driver, bridge: benchBridge(pid) })).discard();
     }
+    fs.rmSync(home, { recursive: true, force: true });
   }
 }
 

@@ -3,7 +3,7 @@
 // the caller aborts the signal, the running step finishes or fails, and the
 // cleanup runs before this returns).
 import fs from 'node:fs';
-import { BenchContext, benchBridge, hostInfo, NATIVE, sweepStaleBenches, WORKLOADS } from './context.js';
+import { BenchContext, hostInfo, NATIVE, sweepStaleBenches, WORKLOADS } from './context.js';
 import { SUITE_NAMES, type Report, type SuiteName } from './report.js';
 import { cgroupVersion, type BenchEvent, type Listener } from '../engine/index.js';
 import { startupSuite } from './suites/startup.js';
@@ -45,8 +45,6 @@ export async function runBench(options: BenchOptions): Promise<Report> {
   const missing = WORKLOADS.filter((w) => !fs.existsSync(NATIVE(w)));
   if (missing.length) throw new Error(`the bench workloads are not built (${missing.map((w) => `bench-${w}`).join(', ')}): run \`make -C native bench\``);
   const started = new Date();
-  const savedBridge = process.env.BERTH_BRIDGE;
-  process.env.BERTH_BRIDGE = benchBridge(); // inherited by the monitors' exit hooks and the CLI runs
   let ctx: BenchContext | undefined;
   let interrupted = false;
   try {
@@ -69,8 +67,6 @@ export async function runBench(options: BenchOptions): Promise<Report> {
       const problems = await ctx.cleanup();
       for (const p of problems) ctx.skip(options.suites[0] ?? 'startup', 'cleanup', p);
     }
-    if (savedBridge === undefined) delete process.env.BERTH_BRIDGE;
-    else process.env.BERTH_BRIDGE = savedBridge;
   }
   const finished = new Date();
   return {

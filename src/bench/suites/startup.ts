@@ -9,7 +9,7 @@ import path from 'node:path';
 import { PAPER, SEED } from '../claims.js';
 import { BENCH_IMAGE, benchTar, IN_IMAGE, NATIVE, type BenchContext } from '../context.js';
 import { timeInterleaved, type TimedVariant } from '../timing.js';
-import { buildOciSpec, PACKAGE_ROOT, type Engine } from '../../engine/index.js';
+import { buildOciSpec, PACKAGE_ROOT, resolveSettings, type Engine } from '../../engine/index.js';
 
 const find = (...candidates: string[]) => candidates.find((p) => fs.existsSync(p));
 
@@ -25,7 +25,7 @@ async function runcBundle(engine: Engine, dir: string): Promise<string> {
   }
   const spec = buildOciSpec({
     id: 'bench', rootfs, args: [IN_IMAGE('nop')], env: ['PATH=/bin'], hostname: 'bench',
-    user: { uid: 0, gid: 0 }, network: 'none', cgroupsPath: `/${process.env.BERTH_CGROUP_PARENT || 'berth'}/bench-runc-${process.pid}`,
+    user: { uid: 0, gid: 0 }, network: 'none', cgroupsPath: `/${resolveSettings().cgroupParent}/bench-runc-${process.pid}`,
   });
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec));
   return dir;
@@ -78,9 +78,10 @@ export async function startupSuite(ctx: BenchContext): Promise<void> {
     },
   });
   const berthBin = path.join(PACKAGE_ROOT, 'bin', 'berth.js');
+  const berthEnv = ctx.berthEnv(); // made once, outside the timed runs
   variants.push({
     name: 'berth CLI run --rm',
-    once: () => ctx.spawn(process.execPath, ['--', berthBin, '--root', engine.paths.root, '--storage-driver', engine.storageDriver, 'run', '--rm', '--net', 'none', BENCH_IMAGE, IN_IMAGE('nop')], 30_000).then(check('berth run --rm')),
+    once: () => ctx.spawn(process.execPath, ['--', berthBin, '--root', engine.paths.root, '--storage-driver', engine.storageDriver, 'run', '--rm', '--net', 'none', BENCH_IMAGE, IN_IMAGE('nop')], 30_000, berthEnv).then(check('berth run --rm')),
   });
 
   const docker = await dockerImage(ctx);
