@@ -11,12 +11,14 @@ import { eventually, tempDir } from '../../_helpers.js';
 
 const test = suite('berth registry serve');
 const commandModule = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src/cli/commands/registry.js');
+const engineDoor = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src/engine/index.js');
 
 const script = `
 import { Command } from 'commander';
 const { registerRegistryCommands } = await import(${JSON.stringify(commandModule)});
+const { resolveSettings } = await import(${JSON.stringify(engineDoor)});
 const program = new Command('berth').option('--root <dir>').exitOverride();
-registerRegistryCommands({ program, engine: () => { throw new Error('no engine needed'); } });
+registerRegistryCommands({ program, engine: () => { throw new Error('no engine needed'); }, settings: (flags = {}) => resolveSettings({ flags: { root: program.opts().root, ...flags } }) });
 try { await program.parseAsync(process.argv.slice(1), { from: 'user' }); }
 catch (error) { console.error('Error: ' + error.message); process.exitCode = 1; }
 `;
