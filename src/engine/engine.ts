@@ -4,57 +4,40 @@
 // shared state.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { BerthError } from './errors.js';
+import { PassThrough, Writable, type Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+// Only light modules statically (every command loads this file): the heavy
+// families come from lazy.ts on first use; the imports below it are types.
+import { BerthError, conflict } from './errors.js';
 import { readJson, writeJsonAtomic } from './fs-atomic.js';
 import { Lock } from './lock.js';
 import { statePaths, type Paths } from './paths.js';
 import { PACKAGE_ROOT } from './sys.js';
-import { LayerStore } from './layers.js';
-import type { EngineContext } from './context.js';
-import { createDriver } from './storage/index.js';
-import type { DriverName, StorageDriver } from './storage/driver.js';
+import { resolveSettings, settingsEnv, type Settings } from './settings.js';
+import { systemInfo, type SystemInfo } from './info.js';
+import { cgroupHost } from './runtime/cgroups.js';
 import { RUNTIME_NAMES, type Runtime, type RuntimeName } from './runtime/driver.js';
-import { nativeRuntime } from './runtime/native.js';
-import { makeRuncRuntime } from './runtime/runc.js';
-import { ImageStore, type Image, type ImageLayer } from './store/images.js';
-import { imageHasPath } from './store/image-files.js';
-import { buildIntermediates } from './build/cache.js';
-import type { BuildEnvironment, BuildOptions, BuildResult } from './build/builder.js';
-import type { DeployOptions, DeployResult } from './deploy/deploy.js';
-import { runLoad, type LoadOptions, type LoadReport } from './deploy/load.js';
+import { bundleFiles, listRecords, type ContainerRecord } from './containers/record.js';
+import { readLogs, type LogOptions } from './containers/logs.js';
 import { registries, type Registries } from './registries.js';
 import { hosts, type Hosts } from './hosts.js';
+import { hubService, imageTars, inside, lifecycle, loadGenerator, opening, type Opening } from './lazy.js';
+import type { EngineContext } from './context.js';
+import type { DriverName, StorageDriver, Change } from './storage/driver.js';
+import type { Image, ImageLayer } from './store/images.js';
+import type { BuildEnvironment, BuildOptions, BuildResult } from './build/builder.js';
+import type { DeployOptions, DeployResult } from './deploy/deploy.js';
+import type { LoadOptions, LoadReport } from './deploy/load.js';
 import type { Listener, PullEvent, PushEvent } from './events.js';
-import { stopHub } from './hub/service.js';
 import type { HubRecipe } from './hub/recipes.js';
-import { createContainer, type CreateOptions } from './containers/create.js';
-import { startContainer, type StartContainerOptions } from './containers/start.js';
-import { stopContainer, killContainer } from './containers/stop.js';
-import { removeContainer, type RemoveOptions } from './containers/remove.js';
-import { refresh, reconcileAll, readExit } from './containers/reconcile.js';
-import { findContainer } from './containers/lookup.js';
-import { bundleFiles, listRecords, type ContainerRecord } from './containers/record.js';
-import { attachSession, inspectContainer, waitFinished, type AttachSession } from './containers/session.js';
-import { readLogs, type LogOptions } from './containers/logs.js';
-import { execInContainer, type ExecContainerOptions } from './containers/exec.js';
-import { topContainer } from './containers/top.js';
-import { commitContainer, type CommitOptions } from './containers/commit.js';
-import type { Change } from './storage/driver.js';
-import type { PortDriver } from './network/container-network.js';
-import { copyIn, copyOut } from './containers/cp.js';
-import { freezeContainer, withFrozen } from './runtime/freeze.js';
-import { readContainer, statsBetween, type ContainerStats } from './containers/stats.js';
-import { packDirectory } from './archive/index.js';
-import { importTarball, type ImportOptions } from './store/import.js';
-import { chainIds } from './layers.js';
-import { normalizeReference, isReference, parseNormalizedReference } from './store/reference.js';
-import { cgroupHost } from './runtime/cgroups.js';
-import { resolveSettings, settingsEnv, type Settings } from './settings.js';
-import { conflict } from './errors.js';
-import { systemInfo, type SystemInfo } from './info.js';
-import { PassThrough, Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
+import type { CreateOptions } from './containers/create.js';
+import type { StartContainerOptions } from './containers/start.js';
+import type { RemoveOptions } from './containers/remove.js';
+import type { AttachSession } from './containers/session.js';
+import type { ExecContainerOptions } from './containers/exec.js';
+import type { CommitOptions } from './containers/commit.js';
+import type { ContainerStats } from './containers/stats.js';
+import type { ImportOptions } from './store/import.js';
 
 /**
  * Pull, push, save and load (the registry client, tar and gzip) are loaded on
@@ -101,7 +84,8 @@ export function requireRoot(): void {
 }
 
 export class Engine {
-  private constructor(private readonly ctx: EngineContext) {}
+  /** `core`: the family every open engine loaded (lazy.ts), for the methods that use it synchronously. */
+  private constructor(private readonly ctx: EngineContext, private readonly core: Opening) {}
 
   static async open(options: EngineOptions = {}): Promise<Engine> {
     requireRoot();
@@ -111,11 +95,12 @@ export class Engine {
     const settings = readJson<EngineSettings | undefined>(paths.config, undefined);
     const storageDriver = resolved.storageDriver ?? settings?.storageDriver ?? 'overlay';
     if (!settings) writeJsonAtomic(paths.config, { storageDriver } satisfies EngineSettings);
-    const storage: StorageDriver = createDriver(storageDriver, paths);
+    const core = await opening();
+    const storage: StorageDriver = core.createDriver(storageDriver, paths);
     await storage.init();
-    const images = new ImageStore(paths);
-    const runc = makeRuncRuntime(paths.root);
-    const runtimes: Record<RuntimeName, Runtime> = { native: nativeRuntime, runc };
+    const images = new core.ImageStore(paths);
+    const runc = core.makeRuncRuntime(paths.root);
+    const runtimes: Record<RuntimeName, Runtime> = { native: core.nativeRuntime, runc };
     const lock = new Lock(paths.lock);
     const ctx: EngineContext = {
       paths,
@@ -124,7 +109,7 @@ export class Engine {
       lock,
       images,
       storage,
-      layers: new LayerStore(paths.storage, storage, (digest) => fs.createReadStream(images.blobs.path(digest))),
+      layers: new core.LayerStore(paths.storage, storage, (digest) => fs.createReadStream(images.blobs.path(digest))),
       defaultRuntime: resolved.runtime,
       portDriver: resolved.portDriver,
       runtime: (name) => {
@@ -138,8 +123,8 @@ export class Engine {
         process.execPath, '--', path.join(PACKAGE_ROOT, 'bin', 'berth.js'), '--root', paths.root, '--storage-driver', storage.name, 'system', 'reconcile', id,
       ],
     };
-    const engine = new Engine(ctx);
-    await lock.with(() => reconcileAll(ctx));
+    const engine = new Engine(ctx, core);
+    await lock.with(() => core.reconcileAll(ctx));
     return engine;
   }
 
@@ -161,8 +146,9 @@ export class Engine {
    * `load-test`: requests to a URL berth made (loopback, a host, a
    * container), counted; bounded in count and time (deploy/load.ts).
    */
-  static loadTest(options: Omit<LoadOptions, 'settings'>, settings: EngineOptions = {}): Promise<LoadReport> {
-    return runLoad({ ...options, settings: resolveSettings({ flags: settings }) });
+  static async loadTest(options: Omit<LoadOptions, 'settings'>, settings: EngineOptions = {}): Promise<LoadReport> {
+    const resolved = resolveSettings({ flags: settings });
+    return (await loadGenerator()).runLoad({ ...options, settings: resolved });
   }
 
   /**
@@ -265,13 +251,13 @@ export class Engine {
 
   /** Stops the local hub (tests; `berth hub stop`). */
   async stopHub(): Promise<boolean> {
-    return stopHub(this.ctx.paths);
+    return (await hubService()).stopHub(this.ctx.paths);
   }
 
   /** The image if present, else pulled, as `run` does ("Unable to find image ... locally"). */
   async imageForRun(name: string, onEvent?: Listener<PullEvent>): Promise<Image> {
     // A malformed name is an error before any lookup ("Busybox": must be lowercase), as in Docker.
-    if (!/^(sha256:)?[0-9a-f]{1,64}$/.test(name)) parseNormalizedReference(name);
+    if (!/^(sha256:)?[0-9a-f]{1,64}$/.test(name)) this.core.parseNormalizedReference(name);
     const found = this.ctx.images.find(name);
     if (found) return found;
     onEvent?.({ type: 'status', text: `Unable to find image '${name.includes(':') || name.includes('@') ? name : `${name}:latest`}' locally` });
@@ -282,11 +268,11 @@ export class Engine {
 
   async create(options: CreateOptions, onEvent?: Listener<PullEvent>): Promise<ContainerRecord> {
     await this.imageForRun(options.image, onEvent);
-    return createContainer(this.ctx, options, onEvent);
+    return (await lifecycle()).createContainer(this.ctx, options, onEvent);
   }
 
   async start(ref: string, options?: StartContainerOptions): Promise<ContainerRecord> {
-    return startContainer(this.ctx, ref, options);
+    return (await lifecycle()).startContainer(this.ctx, ref, options);
   }
 
   /**
@@ -311,7 +297,7 @@ export class Engine {
    * session's streams, then ask it for the end (the exit, or a detach).
    */
   async attachTo(record: ContainerRecord, start?: StartContainerOptions): Promise<AttachSession> {
-    return attachSession(this.ctx, record, start);
+    return (await lifecycle()).attachSession(this.ctx, record, start);
   }
 
   /** Waits for the container to exit and returns its finished record (removed already if --rm). */
@@ -321,15 +307,15 @@ export class Engine {
 
   /** Waits on a container the caller already knows (its exit is read from exits/ when --rm removed it). */
   async waitFor(record: ContainerRecord): Promise<ContainerRecord> {
-    return waitFinished(this.ctx, record);
+    return (await lifecycle()).waitFinished(this.ctx, record);
   }
 
   async stop(ref: string, timeoutSeconds?: number): Promise<ContainerRecord> {
-    return stopContainer(this.ctx, ref, timeoutSeconds);
+    return (await lifecycle()).stopContainer(this.ctx, ref, timeoutSeconds);
   }
 
   async kill(ref: string, signal?: NodeJS.Signals | number): Promise<ContainerRecord> {
-    return killContainer(this.ctx, ref, signal);
+    return (await lifecycle()).killContainer(this.ctx, ref, signal);
   }
 
   async restart(ref: string, timeoutSeconds?: number): Promise<ContainerRecord> {
@@ -338,7 +324,8 @@ export class Engine {
   }
 
   async remove(ref: string, options?: RemoveOptions): Promise<void> {
-    const record = await this.ctx.lock.with(async () => findContainer(this.ctx.paths.containers, ref));
+    const { removeContainer } = await lifecycle();
+    const record = await this.ctx.lock.with(async () => this.core.findContainer(this.ctx.paths.containers, ref));
     await removeContainer(this.ctx, record, options);
   }
 
@@ -346,13 +333,13 @@ export class Engine {
   async list(): Promise<ContainerRecord[]> {
     return this.ctx.lock.with(async () => {
       const records = [];
-      for (const record of listRecords(this.ctx.paths.containers)) records.push(await refresh(this.ctx, record));
+      for (const record of listRecords(this.ctx.paths.containers)) records.push(await this.core.refresh(this.ctx, record));
       return records.filter((r) => fs.existsSync(bundleFiles(this.ctx.paths.containers, r.id).dir)).sort((a, b) => b.created.localeCompare(a.created));
     });
   }
 
   async inspect(ref: string): Promise<ContainerRecord> {
-    return inspectContainer(this.ctx, ref);
+    return (await lifecycle()).inspectContainer(this.ctx, ref);
   }
 
   /** Where `logs` reads the container's output from (inspect's LogPath). */
@@ -366,11 +353,11 @@ export class Engine {
   }
 
   async exec(ref: string, options: ExecContainerOptions) {
-    return execInContainer(this.ctx, ref, options);
+    return (await inside()).execInContainer(this.ctx, ref, options);
   }
 
   async top(ref: string, psArgs?: string) {
-    return topContainer(this.ctx, ref, psArgs);
+    return (await inside()).topContainer(this.ctx, ref, psArgs);
   }
 
   /**
@@ -378,6 +365,7 @@ export class Engine {
    * `intervalMs`.  The lab and the bench read the same numbers.
    */
   async stats(refs: readonly string[] = [], intervalMs = 500): Promise<ContainerStats[]> {
+    const { readContainer, statsBetween } = await inside();
     const all = (await this.list()).filter((r) => r.state.status === 'running');
     const records = refs.length ? await Promise.all(refs.map((ref) => this.inspect(ref))) : all;
     const running = records.filter((r) => r.state.status === 'running');
@@ -400,7 +388,7 @@ export class Engine {
   }
 
   async commit(ref: string, options?: CommitOptions): Promise<Image> {
-    return commitContainer(this.ctx, ref, options);
+    return (await inside()).commitContainer(this.ctx, ref, options);
   }
 
   // ---- images (more) ------------------------------------------------------
@@ -424,12 +412,12 @@ export class Engine {
 
   /** Whether `file` (absolute) is in the image, read from its layer tars: no container made. */
   async imageHasPath(name: string, file: string): Promise<boolean> {
-    return imageHasPath(this.ctx.images, name, file);
+    return (await imageTars()).imageHasPath(this.ctx.images, name, file);
   }
 
   /** Ids of the images a build made for its steps, which `images` hides without -a. */
   buildIntermediates(): Set<string> {
-    return buildIntermediates(this.ctx.paths.root);
+    return this.core.buildIntermediates(this.ctx.paths.root);
   }
 
   /**
@@ -437,6 +425,7 @@ export class Engine {
    * image a container uses needs -f (and a running one's cannot be forced).
    */
   async removeImage(name: string, force = false): Promise<RemovedImageReport> {
+    const { isReference, normalizeReference, refresh } = this.core;
     return this.ctx.lock.with(async () => {
       const image = this.ctx.images.resolve(name);
       const byTag = isReference(name) && image.tags.includes(normalizeReference(name));
@@ -466,17 +455,19 @@ export class Engine {
   /** Unpacked layers no image needs any more. Holding the lock. */
   private async pruneLayers(): Promise<number> {
     const keep = new Set<string>();
-    for (const image of this.ctx.images.list()) for (const c of chainIds(this.ctx.images.layers(image).map((l) => l.diffId))) keep.add(c);
+    for (const image of this.ctx.images.list()) for (const c of this.core.chainIds(this.ctx.images.layers(image).map((l) => l.diffId))) keep.add(c);
     const containers = new Set(listRecords(this.ctx.paths.containers).map((r) => r.id));
     return this.ctx.layers.prune(keep, containers);
   }
 
   async importImage(tarball: Readable, options: ImportOptions = {}): Promise<Image> {
+    const { importTarball } = await imageTars();
     return this.ctx.lock.with(() => importTarball(this.ctx.images, tarball, options));
   }
 
   /** A tar of the container's filesystem (without volumes), for `export`. */
   async exportContainer(ref: string): Promise<Readable> {
+    const { freezeContainer, packDirectory } = await inside();
     const record = await this.inspect(ref);
     const rootfs = await this.ctx.storage.mount(record.id);
     // A running container stays frozen while its rootfs is walked, as docker
@@ -509,6 +500,7 @@ export class Engine {
     const to = split(destination);
     if (!!from === !!to) throw new BerthError('invalid', 'copying between containers or between host paths is not supported: name a container on one side, as container:path');
     const ref = (from ?? to)!.container;
+    const { withFrozen, copyIn, copyOut } = await inside();
     const record = await this.inspect(ref);
     const rootfs = await this.ctx.storage.mount(record.id);
     try {
@@ -616,9 +608,9 @@ export class Engine {
   /** Finishes a container whose monitor exited (the monitor's exit command calls this). */
   async reconcile(ref?: string): Promise<void> {
     await this.ctx.lock.with(async () => {
-      if (!ref) return reconcileAll(this.ctx);
+      if (!ref) return this.core.reconcileAll(this.ctx);
       try {
-        await refresh(this.ctx, findContainer(this.ctx.paths.containers, ref));
+        await this.core.refresh(this.ctx, this.core.findContainer(this.ctx.paths.containers, ref));
       } catch (error) {
         if (!(error instanceof BerthError && error.kind === 'not-found')) throw error;
       }

@@ -34,7 +34,7 @@ export type { CreateOptions } from './containers/create.js';
 export type { ContainerStats } from './containers/stats.js';
 export type { LogEntry } from './containers/logs.js';
 export { parseLogTime, readLogs } from './containers/logs.js';
-export { parseSignal } from './containers/stop.js';
+export { parseSignal } from './containers/signal.js';
 export { healthSuffix, parseDuration } from './containers/health.js';
 export { DEFAULT_LOG_OPTS } from './containers/log-config.js';
 export type { RuntimeName } from './runtime/driver.js';
@@ -51,9 +51,8 @@ export { freePort } from './network/free-port.js';
 // images, storage, build
 export type { Image, ImageLayer } from './store/images.js';
 export type { DriverName } from './storage/driver.js';
-export { driverProblem } from './storage/index.js';
-// (the errors from steps.ts, not builder.ts: the builder and its Dockerfile parser load on the first build)
-export { RunFailed, BuildAborted } from './build/steps.js';
+export { driverProblem } from './storage/driver-problem.js';
+export { RunFailed, BuildAborted } from './build/errors.js';
 export type { BuildOptions, BuildResult } from './build/builder.js';
 export type { BuildEvent } from './build/events.js';
 
@@ -65,7 +64,7 @@ export type { Hosts } from './hosts.js';
 export type { HostRecord } from './host/host.js';
 export type { DeployOptions, DeployResult } from './deploy/deploy.js';
 export type { LoadOptions, LoadReport } from './deploy/load.js';
-export { formatReport as formatLoadReport } from './deploy/load.js';
+export { formatReport as formatLoadReport } from './deploy/load-report.js';
 
 // progress: typed events of long work, and Docker's line for each
 export type { BenchEvent, DeployEvent, LayerStatus, Listener, PhaseEvent, PullEvent, PushEvent, StatusEvent, StepEvent, TransferEvent } from './events.js';

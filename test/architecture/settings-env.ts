@@ -17,7 +17,7 @@ const ENGINE = path.join(PACKAGE_ROOT, 'src', 'engine');
 /** Where src/engine may read process.env, and why (paths relative to src/engine). */
 const ALLOWED: Record<string, string> = {
   'settings.ts': 'the resolver itself, and childEnv: the environment of the processes berth starts',
-  'storage/index.ts': 'looks mkfs.btrfs and btrfs up on the PATH',
+  'storage/driver-problem.ts': 'looks mkfs.btrfs and btrfs up on the PATH',
   'hub/debootstrap.ts': 'debootstrap runs with this PATH (plus sbin) and its own locale',
   'containers/create.ts': '`-e NAME` takes NAME\'s value from the caller\'s environment, as the docker client does',
 };

@@ -19,14 +19,15 @@ import { resolveInRoot } from '../containers/rootfs-path.js';
 import { parseDockerfile, parseTrigger, instructionError, DockerfileError, type Instruction, type ParsedDockerfile } from './dockerfile.js';
 import { readContext, sha256, type BuildContext } from './context.js';
 import { BuildCache, stepKey } from './cache.js';
-import { BuildAborted, configImage, RunFailed, runStep, scratchImage, writeStep } from './steps.js';
+import { configImage, runStep, scratchImage, writeStep } from './steps.js';
+import { BuildAborted, RunFailed } from './errors.js';
 import { METADATA, commandForm, DEFAULT_SHELL } from './instructions.js';
 import { contextSources, makeDir, placeSources, resolveChown, rootfsSources, sourcesHash, archiveKind, type CopySource, type SourceEntry } from './copy.js';
 import { expandWord, expandWords, jsonArray, splitRaw } from './words.js';
 import type { BuildEvent, BuildListener } from './events.js';
 
 export type { BuildEvent, BuildListener } from './events.js';
-export { RunFailed, BuildAborted } from './steps.js';
+export { RunFailed, BuildAborted } from './errors.js';
 export { DockerfileError } from './dockerfile.js';
 
 export interface BuildOptions {

@@ -5,7 +5,7 @@
 // build's state and live in builder.ts.
 import { invalid } from '../errors.js';
 import type { ContainerConfig, HealthConfig } from '../store/oci.js';
-import { parseSignal } from '../containers/stop.js';
+import { parseSignal } from '../containers/signal.js';
 import type { Instruction } from './dockerfile.js';
 import { expandPairs, expandWord, expandWords, jsonArray, type Vars } from './words.js';
 

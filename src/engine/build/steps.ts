@@ -5,7 +5,6 @@
 // returns, whether it succeeded, failed or was aborted.
 import { Writable } from 'node:stream';
 import type { EngineContext } from '../context.js';
-import { BerthError } from '../errors.js';
 import type { Image } from '../store/images.js';
 import type { ContainerConfig, HistoryEntry, ImageConfig } from '../store/oci.js';
 import type { CreateOptions } from '../containers/create.js';
@@ -18,20 +17,7 @@ import { connectAttach, pump } from '../containers/attach.js';
 import { inspectContainer, waitFinished } from '../containers/session.js';
 import { bundleFiles, type ContainerRecord, type NetworkMode } from '../containers/record.js';
 import type { BuildListener } from './events.js';
-
-/** Thrown when the build's AbortSignal fires (Ctrl-C). */
-export class BuildAborted extends BerthError {
-  constructor() {
-    super('internal', 'build cancelled', { exitCode: 130 });
-  }
-}
-
-/** A RUN whose command failed: Docker's words, the command's exit code. */
-export class RunFailed extends BerthError {
-  constructor(readonly command: string, readonly code: number) {
-    super('internal', `The command '${command}' returned a non-zero code: ${code}`, { exitCode: code });
-  }
-}
+import { BuildAborted, RunFailed } from './errors.js';
 
 function layerInputs(ctx: EngineContext, imageId: string) {
   return ctx.images.layers(imageId).map((l) => ({ blobDigest: l.digest, diffId: l.diffId, uncompressedSize: l.uncompressedSize, mediaType: l.mediaType }));

@@ -13,7 +13,7 @@ import { generateName, validateName } from './names.js';
 import type { PortBinding } from '../network/port-spec.js';
 import { findContainer } from './lookup.js';
 import { healthConfigFromFlags, mergeHealthcheck, parseRestartPolicy, type HealthFlags } from './health.js';
-import { parseSignal } from './stop.js';
+import { parseSignal } from './signal.js';
 import { securityHostConfig, type SecurityFlags } from '../security/options.js';
 import { parseLogOpts } from './log-config.js';
 import type { Listener, TransferEvent } from '../events.js';

@@ -3,25 +3,14 @@
 // a slow stop never holds up other commands.  Before a user's stop or kill the
 // stop flag is written, so that the monitor does not apply the restart policy.
 import fs from 'node:fs';
-import { conflict, invalid } from '../errors.js';
+import { conflict } from '../errors.js';
 import os from 'node:os';
 import type { EngineContext } from '../context.js';
 import { bundleFiles, type ContainerRecord } from './record.js';
 import { refresh } from './reconcile.js';
 import { findContainer } from './lookup.js';
 import { waitForExit } from './wait.js';
-
-/** "TERM", "SIGTERM", "15" -> a signal Node accepts. */
-export function parseSignal(text: string): NodeJS.Signals | number {
-  if (/^\d+$/.test(text)) {
-    const number = Number(text);
-    if (number < 1 || number > 64) throw invalid(`invalid signal: ${text}`);
-    return number;
-  }
-  const name = (text.toUpperCase().startsWith('SIG') ? text.toUpperCase() : `SIG${text.toUpperCase()}`) as NodeJS.Signals;
-  if (!(name in os.constants.signals)) throw invalid(`invalid signal: ${text}`);
-  return name;
-}
+import { parseSignal } from './signal.js';
 
 /** Docker's default grace period of `stop`. */
 export const DEFAULT_STOP_TIMEOUT = 10;

@@ -12,6 +12,8 @@ import { statePaths } from '../paths.js';
 import type { Settings } from '../settings.js';
 import { BerthError } from '../errors.js';
 
+export { formatReport } from './load-report.js';
+
 export interface LoadOptions {
   readonly url: string;
   /** requests in flight at once (default 4) */
@@ -184,13 +186,4 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     latency: percentiles(samples.filter((s) => s.status !== undefined).map((s) => s.end - s.start)),
     samples,
   };
-}
-
-/** "12034 requests, 0 failed; p50 3.1 ms, p90 ..., by version v1 6000, v2 6034" */
-export function formatReport(report: LoadReport): string {
-  const versions = Object.entries(report.byVersion).map(([v, n]) => `${v} ${n}`).join(', ') || 'none';
-  const errors = Object.entries(report.errors).map(([e, n]) => `${e} ×${n}`).join(', ');
-  const l = report.latency;
-  return `${report.sent} requests in ${(report.durationMs / 1000).toFixed(1)}s, ${report.failed} failed${errors ? ` (${errors})` : ''}; `
-    + `latency p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, max ${l.max} ms; answered by ${versions}`;
 }

@@ -1,8 +1,5 @@
-// Choosing a storage driver, and saying clearly when one cannot work here.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { BerthError } from '../errors.js';
+// Choosing a storage driver, and saying clearly when one cannot work here
+// (driver-problem.ts).
 import type { Paths } from '../paths.js';
 import { BtrfsDriver } from './btrfs.js';
 import type { DriverName, StorageDriver } from './driver.js';
@@ -11,6 +8,7 @@ import { VfsDriver } from './vfs.js';
 
 export type { Change, DriverName, StorageDriver } from './driver.js';
 export { DRIVER_NAMES } from './driver.js';
+export { assertDriverWorks, driverProblem } from './driver-problem.js';
 
 export function createDriver(name: DriverName, paths: Paths): StorageDriver {
   switch (name) {
@@ -18,42 +16,4 @@ export function createDriver(name: DriverName, paths: Paths): StorageDriver {
     case 'btrfs': return new BtrfsDriver(paths);
     case 'vfs': return new VfsDriver(paths);
   }
-}
-
-function kernelHasFilesystem(fstype: string): boolean {
-  const listed = fs.readFileSync('/proc/filesystems', 'utf8').split('\n').some((line) => line.split('\t').pop() === fstype);
-  if (listed) return true;
-  // Not loaded yet, but a module the kernel loads on first mount.
-  const modules = path.join('/lib/modules', os.release(), 'kernel', 'fs', fstype);
-  return fs.existsSync(modules);
-}
-
-function onPath(program: string): boolean {
-  const dirs = (process.env.PATH || '/usr/sbin:/usr/bin:/sbin:/bin').split(':').concat(['/usr/sbin', '/sbin']);
-  return dirs.some((dir) => {
-    try {
-      fs.accessSync(path.join(dir, program), fs.constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** Why driver `name` cannot work on this machine, or undefined when it can. */
-export function driverProblem(name: DriverName): string | undefined {
-  if (name === 'overlay' && !kernelHasFilesystem('overlay')) {
-    return 'the overlay storage driver needs overlayfs, which this kernel lacks (not in /proc/filesystems): run `modprobe overlay`, or use --storage-driver vfs';
-  }
-  if (name === 'btrfs') {
-    if (!kernelHasFilesystem('btrfs')) return 'the btrfs storage driver needs btrfs in the kernel (not in /proc/filesystems): run `modprobe btrfs`, or use --storage-driver overlay';
-    if (!onPath('mkfs.btrfs') || !onPath('btrfs')) return 'the btrfs storage driver needs btrfs-progs (mkfs.btrfs, btrfs): run `apt-get install btrfs-progs`, or use --storage-driver overlay';
-  }
-  return undefined;
-}
-
-/** Throws BerthError 'permission' naming the missing kernel feature or package when driver `name` cannot work here. */
-export function assertDriverWorks(name: DriverName): void {
-  const problem = driverProblem(name);
-  if (problem !== undefined) throw new BerthError('permission', problem);
 }
