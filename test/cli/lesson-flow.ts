@@ -1,7 +1,7 @@
 // The seed talk's first lessons, typed for real through the `berth` command.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { BERTH_BIN, berth, ok, removeAll } from '../_berth.js';
 import { eventually } from '../_helpers.js';
 
@@ -40,10 +40,21 @@ flow('run -d prints the id; ps shows it Up; logs has the pings; stop/start/resta
 
 flow('attach streams a running container; ctrl-p ctrl-q detaches and leaves it running', async () => {
   const id = (await ok(['run', '-d', '-i', 'busybox', 'sh', '-c', 'while read line; do echo "got $line"; done'])).trim();
-  // Type a line, give the container a moment to answer, then ctrl-p ctrl-q.
-  const typed = spawnSync('sh', ['-c', `{ printf 'one\\n'; sleep 1; printf '\\020\\021'; sleep 1; } | ${process.execPath} -- ${BERTH_BIN} attach ${id}`], { encoding: 'utf8', timeout: 15_000 });
-  assert.is(typed.status, 0, typed.stderr);
-  assert.match(typed.stdout, /got one/);
+  // Type a line, wait for the container's answer on the attach stream, then ctrl-p ctrl-q.
+  const client = spawn(process.execPath, ['--', BERTH_BIN, 'attach', id], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  client.stdout.on('data', (d) => (stdout += d));
+  client.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => client.on('exit', (code) => resolve(code)));
+  try {
+    client.stdin.write('one\n');
+    await eventually(() => stdout.includes('got one'), 15_000, 'the answer on the attach stream');
+    client.stdin.write('\x10\x11');
+    assert.is(await exited, 0, stderr);
+  } finally {
+    client.kill('SIGKILL');
+  }
   assert.match(await ok(['inspect', '-f', '{{.State.Running}}', id]), /true/);
   await ok(['rm', '-f', id]);
 });
