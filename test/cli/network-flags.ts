@@ -23,11 +23,21 @@ network('-p host:container shows in ps PORTS and port; -p with a chosen port', a
 });
 
 network('a subnet that clashes with a host route: the error names both, nothing is made', async () => {
-  const route = execFileSync('ip', ['-4', 'route', 'show', 'scope', 'link'], { encoding: 'utf8' }).split('\n')[0]!.split(' ')[0]!;
-  const result = await berth(['run', '--rm', 'busybox', 'true'], { env: { BERTH_SUBNET: route } });
-  assert.is(result.code, 125, result.stderr);
-  assert.match(result.stderr, new RegExp(`subnet ${route.replace(/[./]/g, '\\$&')} clashes with the host route ${route.replace(/[./]/g, '\\$&')}`));
-  assert.not.match(execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' }), new RegExp(`${process.env.BERTH_BRIDGE}:`));
+  // A host route of this test's own (a bridge link of its own), not whatever route the
+  // machine has first: that may be another berth's bridge, a different error.
+  const link = `bnf${process.pid % 100000}`;
+  const route = `10.251.${process.pid % 250}.0/24`;
+  execFileSync('ip', ['link', 'add', link, 'type', 'bridge']);
+  try {
+    execFileSync('ip', ['addr', 'add', route.replace('.0/24', '.1/24'), 'dev', link]);
+    execFileSync('ip', ['link', 'set', link, 'up']);
+    const result = await berth(['run', '--rm', 'busybox', 'true'], { env: { BERTH_SUBNET: route } });
+    assert.is(result.code, 125, result.stderr);
+    assert.match(result.stderr, new RegExp(`subnet ${route.replace(/[./]/g, '\\$&')} clashes with the host route ${route.replace(/[./]/g, '\\$&')}`));
+    assert.not.match(execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' }), new RegExp(`${process.env.BERTH_BRIDGE}:`));
+  } finally {
+    execFileSync('ip', ['link', 'del', link]);
+  }
 });
 
 network('kill -9 of a bridged container\'s monitor: the next command removes its netns, veth and rules', async () => {
