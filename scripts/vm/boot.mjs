@@ -15,15 +15,16 @@ export function qemuArgs(image, jobDisk) {
     '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', '2', '-m', '4096',
     '-nographic', '-no-reboot', '-nic', 'none',
     '-kernel', image.kernel, '-initrd', image.initrd,
-    // panic=-1: a kernel panic reboots, and -no-reboot turns that into an exit.
-    '-append', 'console=ttyS0 panic=-1 quiet loglevel=4',
+    // panic=-1: a kernel panic reboots, and -no-reboot turns that into an exit;
+    // loglevel=3: only critical kernel messages on the console (not the OOM killer's reports, which are errors).
+    '-append', 'console=ttyS0 panic=-1 quiet loglevel=3',
     '-drive', `file=${image.root},format=raw,if=virtio,snapshot=on`,
     '-drive', `file=${jobDisk},format=raw,if=virtio`,
   ];
 }
 
 /**
- * Runs `script` (sh, in the job disk's root, the checkout at ./berth) in a
+ * Runs `script` (sh, in the checkout, its bin/ on the PATH) in a
  * freshly booted VM.  Resolves { code, log, bootSeconds, jobSeconds }: code
  * is the job's exit code, or 124 when the VM did not finish in timeoutMs,
  * or 125 when the job never ran.  onOutput gets the console as it comes.
@@ -37,16 +38,30 @@ export async function runInVm(script, { timeoutMs = 20 * 60 * 1000, onOutput = (
     const qemu = $({ quiet: true, nothrow: true, timeout: timeoutMs, timeoutSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: dir } })`qemu-system-x86_64 ${qemuArgs(image, jobDisk)}`;
     let log = '';
     let jobAt;
-    const take = (chunk) => {
-      // SeaBIOS clears the screen with escape sequences: the log is plain text.
-      const text = chunk.toString().replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1bc/g, '');
+    // The serial console comes a few bytes at a time: taken line by line, so
+    // SeaBIOS's screen-clearing escape sequences can be dropped whole.
+    const takeLine = (line) => {
+      const text = `${line.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1bc|\r/g, '')}\n`;
       log += text;
-      if (jobAt === undefined && log.includes('berth-vm: job started')) jobAt = Date.now();
+      if (jobAt === undefined && text.startsWith('berth-vm: job started')) jobAt = Date.now();
       onOutput(text);
     };
-    qemu.stdout.on('data', take);
-    qemu.stderr.on('data', take);
+    const lineReader = () => {
+      let pending = '';
+      const take = (chunk) => {
+        const lines = (pending + chunk.toString()).split('\n');
+        pending = lines.pop();
+        lines.forEach(takeLine);
+      };
+      take.flush = () => { if (pending) takeLine(pending); };
+      return take;
+    };
+    const [out, err] = [lineReader(), lineReader()];
+    qemu.stdout.on('data', out);
+    qemu.stderr.on('data', err);
     const result = await qemu;
+    out.flush();
+    err.flush();
     const seconds = (ms) => Math.round(ms / 100) / 10;
     const timedOut = result.signal === 'SIGKILL';
     const written = await jobExitCode(jobDisk);

@@ -36,8 +36,13 @@ const sha = (...parts) => crypto.createHash('sha256').update(parts.join('\0')).d
 const fileSha = (file) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex').slice(0, 16);
 const log = (line) => process.stderr.write(`berth-vm: ${line}\n`);
 
-/** A cached part: made by `build` into a temporary path, renamed into place when complete, so a killed build leaves no half part. */
-async function cached(name, build) {
+/**
+ * A cached part, `<kind>-<key>`: made by `build` into a temporary path and
+ * renamed into place when complete, so a killed build leaves no half part.
+ * A new part replaces the older ones of its kind (a root image is 1 GB).
+ */
+async function cached(kind, key, build) {
+  const name = `${kind}-${key}`;
   const final = path.join(CACHE, name);
   if (fs.existsSync(final)) return final;
   fs.mkdirSync(CACHE, { recursive: true });
@@ -48,6 +53,9 @@ async function cached(name, build) {
     fs.renameSync(partial, final);
   } finally {
     fs.rmSync(partial, { recursive: true, force: true });
+  }
+  for (const old of fs.readdirSync(CACHE)) {
+    if (old !== name && old.startsWith(`${kind}-`) && !old.includes('.partial-')) fs.rmSync(path.join(CACHE, old), { recursive: true, force: true });
   }
   return final;
 }
@@ -77,7 +85,7 @@ async function kernelPackage() {
 /** The stock kernel package, downloaded (never installed on this machine) and unpacked: vmlinuz and its modules. */
 async function kernel() {
   const pkg = await kernelPackage();
-  const dir = await cached(`kernel-${pkg.release}-${pkg.version.replace(/[^A-Za-z0-9.+-]/g, '_')}`, async (partial) => {
+  const dir = await cached('kernel', `${pkg.release}-${pkg.version.replace(/[^A-Za-z0-9.+-]/g, '_')}`, async (partial) => {
     log(`downloading ${pkg.name} ${pkg.version}`);
     fs.mkdirSync(partial, { recursive: true });
     await quiet({ cwd: partial })`apt-get download ${`${pkg.name}=${pkg.version}`}`;
@@ -109,7 +117,7 @@ function modulePaths(k, names) {
 async function initramfs(k) {
   const init = path.join(here, 'initramfs-init.sh');
   const key = sha(k.release, k.version, INITRAMFS_MODULES.join(','), fileSha(init), fileSha('/bin/busybox'));
-  return cached(`initramfs-${key}.cpio.gz`, async (partial) => {
+  return cached('initramfs', `${key}.cpio.gz`, async (partial) => {
     const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-vm-initramfs-'));
     try {
       for (const dir of ['bin', 'dev', 'proc', 'sys', 'modules', 'root']) fs.mkdirSync(path.join(stage, dir));
@@ -137,7 +145,7 @@ async function mirror() {
 async function base() {
   const from = await mirror();
   const key = sha(SUITE, from, ROOT_PACKAGES.join(','));
-  return cached(`base-${SUITE}-${key}`, async (partial) => {
+  return cached(`base-${SUITE}`, key, async (partial) => {
     log(`debootstrap ${SUITE} with ${ROOT_PACKAGES.join(' ')} (once; cached in ${CACHE})`);
     const result = await $({ quiet: true, nothrow: true, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' } })`debootstrap --variant=minbase --include=${ROOT_PACKAGES.join(',')} ${SUITE} ${partial} ${from}`;
     if (!result.ok) throw new Error(`debootstrap failed (exit ${result.exitCode}):\n${result.stdall.split('\n').slice(-20).join('\n')}`);
@@ -152,7 +160,7 @@ async function root(k) {
   const init = path.join(here, 'root-init.sh');
   const node = fs.realpathSync(process.execPath);
   const key = sha(path.basename(baseDir), k.release, k.version, fileSha(node), fileSha(init), ROOT_SIZE);
-  return cached(`root-${key}.ext4`, async (partial) => {
+  return cached('root', `${key}.ext4`, async (partial) => {
     log('making the root disk');
     const stage = fs.mkdtempSync(path.join(CACHE, 'stage-'));
     try {

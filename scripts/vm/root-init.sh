@@ -18,6 +18,8 @@ echo '+cpuset +cpu +io +memory +pids' > /sys/fs/cgroup/cgroup.subtree_control
 echo "berth-vm: $(grep ' /sys/fs/cgroup ' /proc/mounts)"
 echo "berth-vm: cgroup.subtree_control: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
 hostname berth-vm
+# Loop devices (the devices test attaches one) are a module in the stock kernel, loaded on no demand of their own.
+modprobe loop
 ip link set lo up
 mkdir -p /job
 status=125
@@ -27,6 +29,9 @@ if mount -t ext4 /dev/vdb /job; then
   status=$?
   echo "berth-vm: job finished at $(cut -d' ' -f1 /proc/uptime)s, exit code $status"
   echo "$status" > /job/exit-code
+  # What the job left running (a hub, say) holds the disk: end it first.
+  kill -KILL -1 2>/dev/null
+  sleep 1
   sync
   umount /job
 else

@@ -21,6 +21,6 @@ if (missing.length > 0) {
   console.error(`berth-vm: cannot build the VM: ${missing.join('; ')} (bash scripts/setup.sh installs them)`);
   process.exit(2);
 }
-const result = await runInVm(`cd berth && export PATH="$PWD/bin:$PATH" && ${job}`, { onOutput: (text) => process.stdout.write(text) });
+const result = await runInVm(job, { onOutput: (text) => process.stdout.write(text) });
 console.log(`berth-vm: ${result.timedOut ? 'timed out' : `exit code ${result.code}`}; job started ${result.bootSeconds ?? '?'} s after power-on, ran ${result.jobSeconds ?? '?'} s`);
 process.exit(result.code);
