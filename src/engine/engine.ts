@@ -8,6 +8,8 @@ import { PassThrough, Writable, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 // Only light modules statically (every command loads this file): the heavy
 // families come from lazy.ts on first use; the imports below it are types.
+// registries.ts and hosts.ts stay static: their sub-APIs answer synchronously
+// (serviceAt, list) and load their servers and namespaces on first use.
 import { BerthError, conflict } from './errors.js';
 import { readJson, writeJsonAtomic } from './fs-atomic.js';
 import { Lock } from './lock.js';
@@ -21,7 +23,8 @@ import { bundleFiles, listRecords, type ContainerRecord } from './containers/rec
 import { readLogs, type LogOptions } from './containers/logs.js';
 import { registries, type Registries } from './registries.js';
 import { hosts, type Hosts } from './hosts.js';
-import { hubService, imageTars, inside, lifecycle, loadGenerator, opening, type Opening } from './lazy.js';
+import { stopHub } from './hub/service.js';
+import { imageTars, inside, lifecycle, loadGenerator, opening, type Opening } from './lazy.js';
 import type { EngineContext } from './context.js';
 import type { DriverName, StorageDriver, Change } from './storage/driver.js';
 import type { Image, ImageLayer } from './store/images.js';
@@ -251,7 +254,7 @@ export class Engine {
 
   /** Stops the local hub (tests; `berth hub stop`). */
   async stopHub(): Promise<boolean> {
-    return (await hubService()).stopHub(this.ctx.paths);
+    return stopHub(this.ctx.paths);
   }
 
   /** The image if present, else pulled, as `run` does ("Unable to find image ... locally"). */

@@ -108,6 +108,3 @@ export const imageTars = family(async () => {
 
 /** The deploy demo's load generator (http, the hosts and the network state it may aim at). */
 export const loadGenerator = family(() => import('./deploy/load.js'));
-
-/** The local hub's background service (`hub stop`). */
-export const hubService = family(() => import('./hub/service.js'));
