@@ -51,7 +51,7 @@ export class BenchContext {
     readonly signal: AbortSignal,
     private readonly onEvent: Listener<BenchEvent>,
   ) {
-    this.home = path.join(statePaths(resolveSettings({ flags: { root: userRoot } }).root).root, 'bench', String(process.pid));
+    this.home = path.join(benchesDir(userRoot), String(process.pid));
     this.work = path.join(this.home, 'work');
     fs.mkdirSync(this.work, { recursive: true, mode: 0o700 });
   }
@@ -278,9 +278,14 @@ export function benchTar(extra?: { name: string; bytes: number }): Readable {
   return pack as unknown as Readable;
 }
 
+/** Where the bench keeps its homes, one per bench process: `<state root>/bench`. */
+function benchesDir(userRoot: string | undefined): string {
+  return path.join(statePaths(resolveSettings({ flags: { root: userRoot } }).root).root, 'bench');
+}
+
 /** Removes bench homes whose process died (a kill -9): their containers, loop mounts, roots. */
 export async function sweepStaleBenches(userRoot: string | undefined): Promise<void> {
-  const parent = path.join(statePaths(resolveSettings({ flags: { root: userRoot } }).root).root, 'bench');
+  const parent = benchesDir(userRoot);
   let names: string[];
   try {
     names = fs.readdirSync(parent);
