@@ -30,8 +30,16 @@ export interface StartService<Extra extends object> {
   readonly ready: () => Promise<boolean>;
   /** the error's message when it never became ready, given the log's last lines */
   readonly failure: (logTail: string) => string;
+  /** how long a service that neither serves nor dies is waited for; default START_TIMEOUT_MS */
   readonly timeoutMs?: number;
 }
+
+/**
+ * A slow machine (the emulated cgroup v2 VM, a small board) takes more than
+ * 10 s to load node and a service; one that dies is noticed at once, so the
+ * long wait is only ever spent on one that hangs.
+ */
+const START_TIMEOUT_MS = 60_000;
 
 /** Is the process the record names still the one that was started (same pid, same start time)? */
 export function isRunning(record: { readonly pid: number; readonly startTime?: string }): boolean {
@@ -57,7 +65,7 @@ export async function startService<Extra extends object>(options: StartService<E
   if (child.pid === undefined || startTime === undefined) throw new BerthError('internal', options.failure(logTail(options.logFile)));
   const record = { ...options.extra, pid: child.pid, startTime } as ServiceRecord<Extra>;
   writeJsonAtomic(options.pidFile, record);
-  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  const deadline = Date.now() + (options.timeoutMs ?? START_TIMEOUT_MS);
   for (let round = 0; round < 4000 && Date.now() < deadline; round++) {
     if (await options.ready()) return record;
     if (child.exitCode !== null || child.signalCode !== null || !isRunning(record)) break;

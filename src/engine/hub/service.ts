@@ -55,9 +55,6 @@ export async function ensureHub(paths: Paths, settings: Settings): Promise<strin
     extra: { url },
     ready: () => answers(url),
     failure: (tail) => `the hub did not start on ${url}: ${tail || 'no output'} (see ${log})`,
-    // A slow machine (an emulated VM, a small board) takes more than 10 s to load node and the hub;
-    // a hub that dies is noticed at once, so the long wait is only for one that hangs.
-    timeoutMs: 60_000,
   });
   return url;
 }
