@@ -19,9 +19,15 @@ const containersDir = () => path.join(berthRoot(), 'containers');
 const containerDirs = () => (fs.existsSync(containersDir()) ? fs.readdirSync(containersDir()) : []);
 const tmpFiles = () => (fs.existsSync(path.join(berthRoot(), 'tmp')) ? fs.readdirSync(path.join(berthRoot(), 'tmp')) : []);
 
+// Each child's 'close', listened for from the start: a command can finish on
+// its own between the marker and the kill, and a listener added after its
+// 'close' would wait forever (the event loop empties; uvu exits early).
+const closedOf = new WeakMap<ChildProcess, Promise<unknown>>();
+
 /** Spawns berth; resolves once `marker` (a string in its output, or a predicate) is seen, bounded in time. */
 async function spawnUntil(args: string[], marker: string | (() => boolean), timeoutMs = 60_000): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--', BERTH_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  closedOf.set(child, new Promise((r) => child.once('close', r)));
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -37,9 +43,8 @@ async function spawnUntil(args: string[], marker: string | (() => boolean), time
 }
 
 async function kill9(child: ChildProcess): Promise<void> {
-  const closed = new Promise((r) => child.once('close', r));
   child.kill('SIGKILL');
-  await closed;
+  await closedOf.get(child);
 }
 
 killed('build killed during a RUN: the next command removes its step container', async () => {
