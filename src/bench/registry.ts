@@ -1,116 +1,71 @@
-// Push and pull of a 200 MB image against berth's registry and against the
-// distribution registry (Debian's docker-registry), skopeo as the client for
-// both, in interleaved rounds on loopback.  Figures are medians; the verdict
-// is the ratio berth / distribution from the same run.
+// The registry suite of `berth bench` (suites/registry.ts) on its own, with
+// its raw figures: berth's registry against Docker's distribution, push and
+// pull of a 2×100 MB image with skopeo, 20 skopeo pulls at once of a 10 MB
+// image, 200 GETs at once of its layer; interleaved rounds; min, median, max
+// and the ratio of the medians berth / distribution; failures counted.
 //
-//   node dist/src/bench/registry.js [--mb 200] [--rounds 3]
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
-import tarStream from 'tar-stream';
-import { $, type ProcessPromise } from 'zx';
-import { Engine, PACKAGE_ROOT, freePort } from '../engine/index.js';
+//   node dist/src/bench/registry.js [--storage fs|s3|both] [--rounds 5] [--mb 100] [--layers 2]
+//                                   [--room 20] [--room-mb 10] [--gets 200] [--budget 600] [--quick]
+import { BenchContext } from './context.js';
+import { progressLine } from './report.js';
+import { measureRegistries, registryBenchDefaults, type RegistryRow, type StorageKind } from './suites/registry.js';
 
-function argument(name: string, fallback: string): string {
+function argument(name: string): string | undefined {
   const index = process.argv.indexOf(name);
-  return index > 0 && process.argv[index + 1] ? process.argv[index + 1]! : fallback;
+  return index > 0 ? process.argv[index + 1] : undefined;
 }
 
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(url, { signal: AbortSignal.timeout(500) })).status < 500) return;
-    } catch {
-      // not yet
+function count(name: string, fallback: number): number {
+  const text = argument(name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!(value > 0)) throw new Error(`invalid ${name} ${JSON.stringify(text)}: expected a number above 0`);
+  return value;
+}
+
+function storages(): StorageKind[] {
+  const text = argument('--storage') ?? 'both';
+  if (text === 'both') return ['fs', 's3'];
+  if (text === 'fs' || text === 's3') return [text];
+  throw new Error(`invalid --storage ${JSON.stringify(text)}: expected fs, s3 or both`);
+}
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+function print(rows: readonly RegistryRow[]): void {
+  const ms = (x: number) => x.toFixed(0).padStart(6);
+  console.log(`${'row'.padEnd(36)} ${'registry'.padEnd(12)} ${'min'.padStart(6)} ${'median'.padStart(6)} ${'max'.padStart(6)}  failed  ratio`);
+  for (const row of rows) {
+    const ratio = median(row.ms.berth) / median(row.ms.distribution);
+    for (const name of ['berth', 'distribution'] as const) {
+      const xs = row.ms[name];
+      const label = name === 'berth' ? `${row.title} (${row.storage})` : '';
+      console.log(`${label.padEnd(36)} ${name.padEnd(12)} ${ms(Math.min(...xs))} ${ms(median(xs))} ${ms(Math.max(...xs))}  ${String(row.failed[name]).padStart(6)}  ${name === 'berth' ? `${ratio.toFixed(2)}x` : ''}`);
     }
-    await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`${url} did not answer`);
 }
-
-/** A one-layer image of `mb` MB of random (incompressible) bytes, as an OCI layout skopeo reads. */
-async function makeImage(engine: Engine, work: string, mb: number, label: string): Promise<string> {
-  const pack = tarStream.pack();
-  const size = mb * 1024 * 1024;
-  const feeding = (async () => {
-    const entry = pack.entry({ name: 'data.bin', size, mode: 0o644 });
-    for (let left = size; left > 0; left -= 1 << 20) {
-      const chunk = crypto.randomBytes(Math.min(left, 1 << 20));
-      if (!entry.write(chunk)) await new Promise<void>((r) => entry.once('drain', () => r()));
-    }
-    entry.end(() => undefined);
-    pack.finalize();
-  })();
-  const image = await engine.importImage(pack as unknown as Readable, { ref: 'bench-registry:payload' });
-  await feeding;
-  const archive = path.join(work, `payload-${label}.tar`);
-  await engine.save([`bench-registry:payload`], fs.createWriteStream(archive));
-  const oci = path.join(work, `payload-oci-${label}`);
-  await $`skopeo copy -q docker-archive:${archive} oci:${oci}:payload`;
-  fs.rmSync(archive);
-  await engine.removeImage(image.id, true);
-  return oci;
-}
-
-/** Wall time of one `skopeo copy <from> <to>` (plain HTTP on loopback). */
-async function time(from: string, to: string): Promise<number> {
-  const start = performance.now();
-  await $({ quiet: true })`skopeo copy -q --src-tls-verify=false --dest-tls-verify=false ${from} ${to}`;
-  return performance.now() - start;
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
-  const mb = Number(argument('--mb', '200'));
-  const rounds = Number(argument('--rounds', '3'));
-  const engine = await Engine.open();
-  const work = fs.mkdtempSync(path.join(engine.paths.tmp, `bench-${process.pid}-`));
-  // The two registries, run until the end (quiet: their request logs are not shown).
-  const servers: ProcessPromise[] = [];
-  const serve = $({ quiet: true, nothrow: true });
+  const quick = process.argv.includes('--quick');
+  const d = registryBenchDefaults(quick);
+  const options = {
+    storages: storages(), layers: count('--layers', d.layers), mb: count('--mb', d.mb), room: count('--room', d.room),
+    roomMb: count('--room-mb', d.roomMb), gets: count('--gets', d.gets), rounds: count('--rounds', d.rounds),
+    budgetMs: count('--budget', d.budgetMs / 1000) * 1000,
+  };
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort(new Error('interrupted')));
+  const ctx = new BenchContext(undefined, quick, controller.signal, (event) => process.stderr.write(`${progressLine(event)}\n`));
   try {
-    const berthPort = await freePort();
-    servers.push(serve`${process.execPath} -- ${path.join(PACKAGE_ROOT, 'bin', 'berth.js')} registry serve --port ${berthPort} --storage ${path.join(work, 'berth-storage')}`);
-    const distPort = await freePort();
-    fs.writeFileSync(path.join(work, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${work}/dist-storage\nhttp:\n  addr: 127.0.0.1:${distPort}\n`);
-    servers.push(serve`docker-registry serve ${path.join(work, 'config.yml')}`);
-    await waitFor(`http://127.0.0.1:${berthPort}/v2/`);
-    await waitFor(`http://127.0.0.1:${distPort}/v2/`);
-    const registries = [{ name: 'berth', port: berthPort }, { name: 'distribution', port: distPort }];
-    const samples: Record<string, number[]> = {};
-    for (let round = 0; round < rounds; round++) {
-      // Fresh random bytes each round: no registry (and no client cache) has them, so every push uploads all of it.
-      process.stderr.write(`registry: round ${round + 1}: making a ${mb} MB image\n`);
-      const oci = await makeImage(engine, work, mb, String(round));
-      const order = round % 2 === 0 ? registries : [...registries].reverse();
-      for (const r of order) {
-        // A new repository each round, so every push uploads every byte.
-        const repo = `127.0.0.1:${r.port}/bench/r${round}`;
-        (samples[`${r.name} push`] ??= []).push(await time(`oci:${oci}:payload`, `docker://${repo}:v1`));
-        const out = path.join(work, `pulled-${r.name}-${round}`);
-        (samples[`${r.name} pull`] ??= []).push(await time(`docker://${repo}:v1`, `oci:${out}:v1`));
-        fs.rmSync(out, { recursive: true, force: true });
-      }
-      fs.rmSync(oci, { recursive: true, force: true });
-    }
-    console.log(`${mb} MB image, skopeo as the client, ${rounds} interleaved rounds (median)`);
-    for (const op of ['push', 'pull']) {
-      const b = median(samples[`berth ${op}`]!);
-      const d = median(samples[`distribution ${op}`]!);
-      console.log(`${op.padEnd(5)} berth ${b.toFixed(0).padStart(6)} ms (${((mb / b) * 1000).toFixed(0)} MB/s)   distribution ${d.toFixed(0).padStart(6)} ms (${((mb / d) * 1000).toFixed(0)} MB/s)   berth/distribution ${(b / d).toFixed(2)}x`);
-    }
+    const rows = await measureRegistries(ctx, options);
+    console.log(`berth's registry vs distribution 2.8, skopeo ${options.layers}×${options.mb} MB push/pull, ${options.room} pulls of ${options.roomMb} MB at once, ${options.gets} GETs at once; ms, ratio of medians berth/distribution`);
+    print(rows);
+    for (const s of ctx.skipped) console.log(`skipped ${s.what}: ${s.why}`);
   } finally {
-    await Promise.all(servers.map(async (server) => {
-      if (server.stage === 'running') await server.kill('SIGTERM');
-      await server;
-    }));
-    fs.rmSync(work, { recursive: true, force: true });
-    await engine.stopHub();
-    await engine.shutdown();
+    for (const problem of await ctx.cleanup()) console.error(`cleanup: ${problem}`);
   }
 }
 

@@ -4,7 +4,7 @@
 import type { Figure } from './figures.js';
 import type { BenchEvent } from '../engine/index.js';
 
-export const SUITE_NAMES = ['startup', 'cpu', 'memory', 'disk', 'network', 'storage'] as const;
+export const SUITE_NAMES = ['startup', 'cpu', 'memory', 'disk', 'network', 'storage', 'registry'] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number];
 
 export interface Measured extends Figure {

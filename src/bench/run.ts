@@ -12,6 +12,7 @@ import { memorySuite } from './suites/memory.js';
 import { diskSuite } from './suites/disk.js';
 import { networkSuite } from './suites/network.js';
 import { storageSuite } from './suites/storage.js';
+import { registrySuite } from './suites/registry.js';
 
 const SUITES: Record<SuiteName, (ctx: BenchContext) => Promise<void>> = {
   startup: startupSuite,
@@ -20,6 +21,7 @@ const SUITES: Record<SuiteName, (ctx: BenchContext) => Promise<void>> = {
   disk: diskSuite,
   network: networkSuite,
   storage: storageSuite,
+  registry: registrySuite,
 };
 
 export interface BenchOptions {

@@ -8,9 +8,9 @@ import { benchRow, screenFor } from '../progress/index.js';
 export function registerBenchCommands(cli: Cli): void {
   cli.program
     .command('bench')
-    .description('Measure what containers cost against native: startup, cpu, memory, disk, network, storage')
+    .description('Measure what containers cost against native: startup, cpu, memory, disk, network, storage, registry')
     .option('--quick', 'fewer samples and smaller sizes (under a minute)')
-    .option('--suite <names>', 'comma-separated suites: startup,cpu,memory,disk,network,storage')
+    .option('--suite <names>', 'comma-separated suites: startup,cpu,memory,disk,network,storage,registry')
     .option('--json <file>', 'write the report as JSON')
     .option('--md <file>', 'write the report as Markdown')
     .option('--svg <file>', 'write a bar chart of the ratios as SVG')

@@ -1,0 +1,41 @@
+// The S3 server the registry bench puts both registries on: OpenStack Swift
+// with its s3api middleware (swift-s3.ts starts it on loopback, its storage
+// under the bench's work directory), one bucket both use under their own
+// prefixes.  Stopped at the bench's cleanup.
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { BenchContext } from './context.js';
+import type { BenchStorage } from './registry-servers.js';
+
+interface SwiftS3 {
+  readonly endpoint: string;
+  readonly accessKey?: string;
+  readonly accessKeyId?: string;
+  readonly secretKey?: string;
+  readonly secretAccessKey?: string;
+  readonly region?: string;
+  readonly bucket?: string;
+  createBucket?(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The S3 storage for the bench, or why there is none (the reason goes in the report). */
+export async function startS3ForBench(ctx: BenchContext, dir: string): Promise<BenchStorage | string> {
+  const module = new URL('./swift-s3.js', import.meta.url);
+  if (!fs.existsSync(fileURLToPath(module))) return 'src/bench/swift-s3.ts (the Swift S3 server for benches) is not there yet';
+  const { startSwiftS3 } = (await import(module.href)) as { startSwiftS3(options: { dir: string }): Promise<SwiftS3> };
+  fs.mkdirSync(dir, { recursive: true });
+  let s3: SwiftS3;
+  try {
+    s3 = await startSwiftS3({ dir });
+  } catch (error) {
+    return `the Swift S3 server did not start: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  ctx.onCleanup(() => s3.stop());
+  const bucket = s3.bucket ?? `bench-registry-${process.pid}`;
+  if (!s3.bucket && s3.createBucket) await s3.createBucket(bucket);
+  return {
+    kind: 's3', endpoint: s3.endpoint, bucket, region: s3.region ?? 'us-east-1',
+    accessKey: s3.accessKey ?? s3.accessKeyId ?? '', secretKey: s3.secretKey ?? s3.secretAccessKey ?? '',
+  };
+}
