@@ -1,14 +1,14 @@
 // GET|HEAD|DELETE /v2/<name>/blobs/<digest>: a blob's bytes (whole, or one
 // `Range: bytes=` slice), its size and digest, or the repository's link to it
 // removed.
-import { isDigest } from '../../store/digest.js';
+import { isRegistryDigest as isDigest } from '../storage/digests.js';
 import { BlobUnknownError } from '../storage/storage.js';
 import { sendEmpty, sendStream, type Handler, type RequestContext } from './context.js';
 import { registryError } from './errors.js';
 
 function digestParam(ctx: RequestContext): string {
   const digest = ctx.params.digest!;
-  if (!isDigest(digest)) throw registryError('DIGEST_INVALID', { digest }, {}, 'invalid digest: expected sha256:<64 lowercase hex digits>');
+  if (!isDigest(digest)) throw registryError('DIGEST_INVALID', { digest }, {}, 'invalid digest: expected sha256:<64 lowercase hex digits> or sha512:<128>');
   return digest;
 }
 

@@ -6,7 +6,7 @@
 // manifests of an index: else MANIFEST_BLOB_UNKNOWN) and stores the exact
 // bytes.  GET answers those bytes with the media type they were pushed with,
 // whatever the Accept header asks (clients accept what they can parse).
-import { isDigest, sha256 } from '../../store/digest.js';
+import { digestBytes, digestParts, isRegistryDigest as isDigest } from '../storage/digests.js';
 import { IMAGE_MANIFEST_TYPES, INDEX_TYPES, MediaType, type Descriptor } from '../../store/oci.js';
 import { isTag } from '../storage/names.js';
 import { BlobUnknownError, ManifestUnknownError, TagUnknownError, type ManifestMeta } from '../storage/storage.js';
@@ -45,14 +45,22 @@ export const getManifest: Handler = async (ctx) => {
 export const putManifest: Handler = async (ctx) => {
   const name = ctx.params.name!;
   const reference = ctx.params.reference!;
-  const byDigest = isDigest(reference);
-  if (!byDigest && !isTag(reference)) throw registryError('TAG_INVALID', { tag: reference });
+  // The body is read before the reference is judged: an answer sent while
+  // the client is still writing makes the connection close under it, and the
+  // client sees EOF instead of the 400.
   const bytes = await readBody(ctx, MANIFEST_LIMIT, () => registryError('MANIFEST_INVALID', { limit: MANIFEST_LIMIT }, {}, `manifest invalid: larger than ${MANIFEST_LIMIT} bytes`));
-  const digest = sha256(bytes);
+  const byDigest = isDigest(reference);
+  if (!byDigest && reference.includes(':')) {
+    throw registryError('DIGEST_INVALID', { digest: reference }, {}, 'invalid digest: expected sha256:<64 lowercase hex digits> or sha512:<128>');
+  }
+  if (!byDigest && !isTag(reference)) throw registryError('TAG_INVALID', { tag: reference });
+  // Pushed by digest, the manifest is stored under that digest's algorithm; by tag, under sha256.
+  const algorithm = byDigest ? digestParts(reference).algorithm : 'sha256';
+  const digest = digestBytes(bytes, algorithm);
   if (byDigest && reference !== digest) throw registryError('DIGEST_INVALID', { expected: reference, actual: digest });
   const meta = parseManifest(bytes, contentType(ctx));
   await checkReferences(ctx, name, JSON.parse(bytes.toString('utf8')) as Record<string, unknown>, meta.mediaType);
-  await ctx.storage.putManifest(name, bytes, meta);
+  await ctx.storage.putManifest(name, bytes, meta, algorithm);
   if (!byDigest) await ctx.storage.putTag(name, reference, digest);
   sendEmpty(ctx, 201, {
     Location: `/v2/${name}/manifests/${digest}`,
@@ -106,7 +114,7 @@ export function parseManifest(bytes: Buffer, header: string | undefined): Manife
   const isImage = IMAGE_MANIFEST_TYPES.includes(mediaType);
   if (!isImage && !INDEX_TYPES.includes(mediaType)) throw invalid(`unsupported media type ${mediaType}`, { mediaType });
   if (isImage) {
-    if (!isDescriptor(doc.config)) throw invalid('config must be a descriptor (mediaType, sha256 digest, size)');
+    if (!isDescriptor(doc.config)) throw invalid('config must be a descriptor (mediaType, sha256 or sha512 digest, size)');
     if (!Array.isArray(doc.layers) || !doc.layers.every(isDescriptor)) throw invalid('layers must be an array of descriptors');
   } else if (!Array.isArray(doc.manifests) || !doc.manifests.every(isDescriptor)) {
     throw invalid('manifests must be an array of descriptors');

@@ -1,6 +1,6 @@
 // GET /v2/<name>/referrers/<digest>[?artifactType=]: an OCI index of the
 // manifests whose `subject` is that digest (an empty one when there are none).
-import { isDigest } from '../../store/digest.js';
+import { isRegistryDigest as isDigest } from '../storage/digests.js';
 import { MediaType } from '../../store/oci.js';
 import { sendJson, type Handler } from './context.js';
 import { registryError } from './errors.js';

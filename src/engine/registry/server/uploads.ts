@@ -12,7 +12,7 @@
 // A blob is visible only once a PUT has verified its digest; an upload whose
 // request was cut off keeps the bytes that arrived, so a client can ask GET
 // where it stands and PATCH the rest.
-import { isDigest } from '../../store/digest.js';
+import { isRegistryDigest as isDigest } from '../storage/digests.js';
 import { isRepositoryName } from '../storage/names.js';
 import { BlobUnknownError, DigestMismatchError, UploadOffsetError, UploadUnknownError, type UploadStatus } from '../storage/storage.js';
 import { hasBody, requestBody, sendEmpty, type Handler, type RequestContext } from './context.js';
@@ -33,7 +33,7 @@ function blobCreated(ctx: RequestContext, digest: string): void {
 function digestQuery(ctx: RequestContext): string {
   const digest = ctx.query.get('digest');
   if (digest === null || digest === '') throw registryError('DIGEST_INVALID', { reason: 'the digest query parameter is missing' }, {}, 'digest missing');
-  if (!isDigest(digest)) throw registryError('DIGEST_INVALID', { digest }, {}, 'invalid digest: expected sha256:<64 lowercase hex digits>');
+  if (!isDigest(digest)) throw registryError('DIGEST_INVALID', { digest }, {}, 'invalid digest: expected sha256:<64 lowercase hex digits> or sha512:<128>');
   return digest;
 }
 

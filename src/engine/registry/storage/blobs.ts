@@ -8,7 +8,7 @@
 // Removing a link leaves the bytes: reclaiming unlinked blobs is garbage
 // collection's job (gc.ts).
 import { Readable } from 'node:stream';
-import { validateDigest } from '../../store/digest.js';
+import { validateRegistryDigest as validateDigest } from './digests.js';
 import type { StorageDriver } from './driver.js';
 import { deleteIfPresent, putMarker, statOrUndefined } from './driver-io.js';
 import { blobPath, layerLinkPath } from './layout.js';

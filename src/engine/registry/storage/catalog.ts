@@ -2,6 +2,7 @@
 // manifest or a tag), found by walking /repositories.  Nested names
 // (`library/busybox`, `a/b/c`) are directories inside directories; the
 // `_layers`-style directories are a repository's own, never a child name.
+import { DIGEST_ALGORITHMS } from './digests.js';
 import { byteOrder, type StorageDriver } from './driver.js';
 import { childNames } from './driver-io.js';
 import { layerLinksPath, REPOSITORIES, revisionsPath, tagsPath } from './layout.js';
@@ -24,7 +25,8 @@ export async function listRepositories(driver: StorageDriver): Promise<string[]>
 }
 
 async function holdsAnything(driver: StorageDriver, name: string): Promise<boolean> {
-  for (const dir of [layerLinksPath(name), revisionsPath(name), tagsPath(name)]) {
+  const byAlgorithm = DIGEST_ALGORITHMS.flatMap((algorithm) => [layerLinksPath(name, algorithm), revisionsPath(name, algorithm)]);
+  for (const dir of [...byAlgorithm, tagsPath(name)]) {
     if ((await childNames(driver, dir)).length > 0) return true;
   }
   return false;

@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream';
 import type { Descriptor } from '../../store/oci.js';
 import { BlobStore, RepositoryLinks } from './blobs.js';
+import type { DigestAlgorithm } from './digests.js';
 import { listRepositories } from './catalog.js';
 import type { StorageDriver } from './driver.js';
 import { Manifests } from './manifests.js';
@@ -74,8 +75,8 @@ export class DriverStorage implements RegistryStorage {
     return this.uploads.list();
   }
 
-  putManifest(repository: string, bytes: Uint8Array, meta: ManifestMeta): Promise<string> {
-    return this.manifests.put(repository, bytes, meta);
+  putManifest(repository: string, bytes: Uint8Array, meta: ManifestMeta, algorithm?: DigestAlgorithm): Promise<string> {
+    return this.manifests.put(repository, bytes, meta, algorithm);
   }
 
   getManifest(repository: string, digest: string): Promise<ManifestRecord> {

@@ -12,26 +12,34 @@
 //   /uploads/<uuid>/info.json                               JSON {repository, startedAt}
 //   /uploads/<uuid>/data                                    the bytes received so far
 //
+// A sha512 digest goes in the same places under `sha512` instead of
+// `sha256` (/blobs/sha512/..., _layers/sha512/..., revisions/sha512/...);
+// under _referrers the hex's length tells the algorithm.
+//
 // Names under /repositories cannot clash with the `_layers`-style
 // directories: a repository name component never starts with '_'.  Callers
 // validate names, digests, tags and ids first (names.ts, digest.ts); these
 // functions only place them.
-import { digestHex } from '../../store/digest.js';
+import { digestParts, type DigestAlgorithm } from './digests.js';
 
+/** The sha256 blobs (the only ones berth's own pushes make); blobsPath(algorithm) for any. */
 export const BLOBS = '/blobs/sha256';
+export const blobsPath = (algorithm: DigestAlgorithm = 'sha256'): string => `/blobs/${algorithm}`;
+const digestHex = (digest: string): string => digestParts(digest).hex;
+const algorithmOf = (digest: string): DigestAlgorithm => digestParts(digest).algorithm;
 export const REPOSITORIES = '/repositories';
 export const UPLOADS = '/uploads';
 
 export const blobPath = (digest: string): string => {
-  const hex = digestHex(digest);
-  return `${BLOBS}/${hex.slice(0, 2)}/${hex}`;
+  const { algorithm, hex } = digestParts(digest);
+  return `${blobsPath(algorithm)}/${hex.slice(0, 2)}/${hex}`;
 };
 
 export const repositoryPath = (name: string): string => `${REPOSITORIES}/${name}`;
-export const layerLinksPath = (name: string): string => `${repositoryPath(name)}/_layers/sha256`;
-export const layerLinkPath = (name: string, digest: string): string => `${layerLinksPath(name)}/${digestHex(digest)}`;
-export const revisionsPath = (name: string): string => `${repositoryPath(name)}/_manifests/revisions/sha256`;
-export const revisionPath = (name: string, digest: string): string => `${revisionsPath(name)}/${digestHex(digest)}`;
+export const layerLinksPath = (name: string, algorithm: DigestAlgorithm = 'sha256'): string => `${repositoryPath(name)}/_layers/${algorithm}`;
+export const layerLinkPath = (name: string, digest: string): string => `${layerLinksPath(name, algorithmOf(digest))}/${digestHex(digest)}`;
+export const revisionsPath = (name: string, algorithm: DigestAlgorithm = 'sha256'): string => `${repositoryPath(name)}/_manifests/revisions/${algorithm}`;
+export const revisionPath = (name: string, digest: string): string => `${revisionsPath(name, algorithmOf(digest))}/${digestHex(digest)}`;
 export const tagsPath = (name: string): string => `${repositoryPath(name)}/_manifests/tags`;
 export const tagPath = (name: string, tag: string): string => `${tagsPath(name)}/${tag}`;
 export const referrersPath = (name: string, subject: string): string => `${repositoryPath(name)}/_referrers/${digestHex(subject)}`;

@@ -3,8 +3,7 @@
 // beside them with what the server parsed out (media type, subject,
 // artifactType, annotations).  A manifest with a subject is listed among its
 // subject's referrers through a marker under _referrers/<subject>.
-import crypto from 'node:crypto';
-import { validateDigest } from '../../store/digest.js';
+import { digestBytes, digestFromHex, validateRegistryDigest as validateDigest, type DigestAlgorithm } from './digests.js';
 import type { Descriptor } from '../../store/oci.js';
 import type { BlobStore } from './blobs.js';
 import { byteOrder, type StorageDriver } from './driver.js';
@@ -14,15 +13,13 @@ import { validateRepositoryName } from './names.js';
 import { ManifestUnknownError, type ManifestMeta, type ManifestRecord } from './storage.js';
 import type { Tags } from './tags.js';
 
-const HEX = /^[a-f0-9]{64}$/;
-
 export class Manifests {
   constructor(private readonly driver: StorageDriver, private readonly blobs: BlobStore, private readonly tags: Tags) {}
 
-  async put(repository: string, bytes: Uint8Array, meta: ManifestMeta): Promise<string> {
+  async put(repository: string, bytes: Uint8Array, meta: ManifestMeta, algorithm: DigestAlgorithm = 'sha256'): Promise<string> {
     validateRepositoryName(repository);
     if (meta.subject !== undefined) validateDigest(meta.subject, 'subject digest');
-    const digest = `sha256:${crypto.createHash('sha256').update(bytes).digest('hex')}`;
+    const digest = digestBytes(bytes, algorithm);
     await this.blobs.putIfAbsent(digest, bytes);
     const previous = await this.meta(repository, digest);
     if (previous?.subject !== undefined && previous.subject !== meta.subject) {
@@ -67,8 +64,8 @@ export class Manifests {
     validateDigest(subject, 'subject digest');
     const found: Descriptor[] = [];
     for (const hex of await childNames(this.driver, referrersPath(repository, subject))) {
-      if (!HEX.test(hex)) continue;
-      const digest = `sha256:${hex}`;
+      const digest = digestFromHex(hex);
+      if (digest === undefined) continue;
       const meta = await this.meta(repository, digest);
       const size = await this.blobs.size(digest);
       if (!meta || meta.subject !== subject || size === undefined) continue;

@@ -16,12 +16,14 @@
 //     blob only when committed with a digest that matches, and never before.
 //
 // Arguments are checked by every method: a repository name must match the
-// distribution spec's grammar and a digest must be `sha256:<64 hex>`, else the
+// distribution spec's grammar and a digest must be `sha256:<64 hex>` (or
+// `sha512:<128 hex>`, digests.ts), else the
 // method throws BerthError('invalid') before touching anything, so no crafted
 // name or digest can reach a path.
 import type { Readable } from 'node:stream';
 import { BerthError } from '../../errors.js';
 import type { Descriptor } from '../../store/oci.js';
+import type { DigestAlgorithm } from './digests.js';
 
 export interface BlobInfo {
   readonly digest: string;
@@ -139,13 +141,13 @@ export interface RegistryStorage {
   // ---- manifests and tags --------------------------------------------------
 
   /**
-   * Stores a manifest's exact bytes under their sha256 digest in
+   * Stores a manifest's exact bytes under their digest (sha256, or `algorithm`) in
    * `repository` and returns the digest.  The caller has validated the
    * manifest and checked its references; storing the same bytes again is a
    * no-op (the meta is replaced).  When `meta.subject` is set the manifest is
    * listed by listReferrers(subject).
    */
-  putManifest(repository: string, bytes: Uint8Array, meta: ManifestMeta): Promise<string>;
+  putManifest(repository: string, bytes: Uint8Array, meta: ManifestMeta, algorithm?: DigestAlgorithm): Promise<string>;
 
   /** The stored manifest.  Throws ManifestUnknownError when `repository` has no manifest with that digest. */
   getManifest(repository: string, digest: string): Promise<ManifestRecord>;

@@ -1,7 +1,7 @@
 // Tags: a name in a repository pointing at a manifest digest, one small JSON
 // file each ({digest, updatedAt}), replaced whole when the tag moves.  That
 // the manifest exists is checked by the caller (RegistryStorage.putTag).
-import { validateDigest } from '../../store/digest.js';
+import { validateRegistryDigest as validateDigest } from './digests.js';
 import { byteOrder, type StorageDriver } from './driver.js';
 import { childNames, deleteIfPresent, readJson, writeJson } from './driver-io.js';
 import { tagPath, tagsPath } from './layout.js';
