@@ -1,6 +1,7 @@
 // GET|HEAD|PUT|DELETE /v2/<name>/manifests/<tag or digest>.
 //
-// PUT checks the document (JSON, schemaVersion 2, a media type berth knows,
+// PUT by digest may carry `?tag=` parameters (tags applied with the push,
+// answered with OCI-Tag headers).  PUT checks the document (JSON, schemaVersion 2, a media type berth knows,
 // the same in the body and in Content-Type), checks that everything it
 // references is in the repository (config and layers of an image, child
 // manifests of an index: else MANIFEST_BLOB_UNKNOWN) and stores the exact
@@ -56,18 +57,31 @@ export const putManifest: Handler = async (ctx) => {
   if (!byDigest && !isTag(reference)) throw registryError('TAG_INVALID', { tag: reference });
   // Pushed by digest, the manifest is stored under that digest's algorithm; by tag, under sha256.
   const algorithm = byDigest ? digestParts(reference).algorithm : 'sha256';
+  const tags = byDigest ? tagParams(ctx) : [reference];
   const digest = digestBytes(bytes, algorithm);
   if (byDigest && reference !== digest) throw registryError('DIGEST_INVALID', { expected: reference, actual: digest });
   const meta = parseManifest(bytes, contentType(ctx));
   await checkReferences(ctx, name, JSON.parse(bytes.toString('utf8')) as Record<string, unknown>, meta.mediaType);
   await ctx.storage.putManifest(name, bytes, meta, algorithm);
-  if (!byDigest) await ctx.storage.putTag(name, reference, digest);
+  for (const tag of tags) await ctx.storage.putTag(name, tag, digest);
+  // One OCI-Tag header per tag applied by ?tag= (node sends an array as repeated headers).
+  if (byDigest && tags.length > 0) ctx.res.setHeader('OCI-Tag', tags);
   sendEmpty(ctx, 201, {
     Location: `/v2/${name}/manifests/${digest}`,
     'Docker-Content-Digest': digest,
     ...(meta.subject !== undefined ? { 'OCI-Subject': meta.subject } : {}),
   });
 };
+
+/**
+ * `?tag=a&tag=b` on a push by digest (distribution-spec 1.1+dev): the tags
+ * to point at the manifest once stored, all valid or none applied.
+ */
+function tagParams(ctx: RequestContext): string[] {
+  const tags = [...new Set(ctx.query.getAll('tag'))];
+  for (const tag of tags) if (!isTag(tag)) throw registryError('TAG_INVALID', { tag });
+  return tags;
+}
 
 export const deleteManifest: Handler = async (ctx) => {
   const name = ctx.params.name!;

@@ -112,7 +112,9 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, optio
 }
 
 function answerError(req: http.IncomingMessage, res: http.ServerResponse, method: string, error: unknown, options: RegistryOptions): void {
-  if (res.headersSent || res.destroyed || !res.socket || res.socket.destroyed) {
+  // A response with no socket yet is queued behind the previous one on a
+  // keep-alive connection (a blob GET still finishing): it is still answered.
+  if (res.headersSent || res.destroyed || res.socket?.destroyed) {
     // Too late for a status (or nobody to tell): drop the connection.
     res.destroy();
     return;
