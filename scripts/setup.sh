@@ -26,6 +26,12 @@ PACKAGES=(
   "qemu-system-x86:qemu-system-x86_64"
   "cpio:cpio"
   "kmod:depmod"
+  # The S3 driver's tests: OpenStack Swift with its s3api middleware on loopback (src/bench/swift-s3.ts).
+  "swift:swift-ring-builder"
+  "swift-proxy:swift-proxy-server"
+  "swift-account:swift-account-server"
+  "swift-container:swift-container-server"
+  "swift-object:swift-object-server"
 )
 
 have() { case "$1" in /*) [ -e "$1" ] ;; *) command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ] ;; esac; }
