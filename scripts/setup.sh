@@ -65,5 +65,30 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm install --no-audit --no-fund --loglevel=error
 fi
 
+# The OCI distribution-spec conformance suite (test/engine/registry/oci-conformance.ts
+# runs it against berth's registry), built once per version from the Go module proxy
+# into a cache; `current` points at the version the test runs.  Without Go (1.24 or
+# later) set-up says so and goes on: the test skips, or fails when CI=true.
+OCI_CONFORMANCE_VERSION=v0.0.0-20260831232431-97274622c111
+OCI_CONFORMANCE_CACHE=${BERTH_OCI_CONFORMANCE_CACHE:-/var/cache/berth-conformance}
+if [ ! -x "$OCI_CONFORMANCE_CACHE/$OCI_CONFORMANCE_VERSION/conformance" ]; then
+  if command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ]; then
+    echo "berth set-up: building the OCI conformance suite $OCI_CONFORMANCE_VERSION (go install)"
+    gobin=$(mktemp -d)
+    if PATH="$PATH:/usr/local/go/bin" GOBIN="$gobin" go install "github.com/opencontainers/distribution-spec/conformance@$OCI_CONFORMANCE_VERSION"; then
+      mkdir -p "$OCI_CONFORMANCE_CACHE/$OCI_CONFORMANCE_VERSION"
+      mv "$gobin/conformance" "$OCI_CONFORMANCE_CACHE/$OCI_CONFORMANCE_VERSION/conformance"
+    else
+      echo "berth set-up: could not build the OCI conformance suite (go install failed above); its test will skip, or fail when CI=true" >&2
+    fi
+    rm -rf "$gobin"
+  else
+    echo "berth set-up: Go is not installed, so the OCI conformance suite is not built; install Go 1.24 or later (https://go.dev/dl) for its test" >&2
+  fi
+fi
+if [ -x "$OCI_CONFORMANCE_CACHE/$OCI_CONFORMANCE_VERSION/conformance" ]; then
+  ln -sfn "$OCI_CONFORMANCE_VERSION" "$OCI_CONFORMANCE_CACHE/current"
+fi
+
 make -s -C native
 npx --no-install tsc -p tsconfig.json
