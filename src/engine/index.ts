@@ -57,7 +57,7 @@ export type { BuildOptions, BuildResult } from './build/builder.js';
 export type { BuildEvent } from './build/events.js';
 
 // registry, hub, hosts, deploy
-export type { Registries, ServeOptions, ServedRegistry } from './registries.js';
+export type { GarbageCollectOptions, GarbageCollectReport, Registries, ServeOptions, ServedRegistry } from './registries.js';
 export type { AuthConfig } from './registry/server/auth.js';
 export { listenFlag, listenUrl, parseListen, type ListenAddress } from './network/listen-address.js';
 export type { Hosts } from './hosts.js';

@@ -4,6 +4,7 @@
 // local one that `pull` starts on demand.
 import type { Cli } from '../program.js';
 import { Engine, listenFlag } from '../../engine/index.js';
+import { durationFlag } from './registry-gc.js';
 
 export function registerHubCommands(cli: Cli): void {
   const hub = cli.program.command('hub').description("The lab's public index: a registry and search index of base images");
@@ -13,10 +14,11 @@ export function registerHubCommands(cli: Cli): void {
     .description('Run the hub in the foreground (for a classroom: --listen 0.0.0.0:5000)')
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:5151')
     .option('--storage <dir>', 'where the hub keeps its images (default <state root>/hub/storage)')
-    .action(async (flags: { listen: string; storage?: string }) => {
+    .option('--upload-max-age <duration>', 'purge uploads started longer ago, hourly (default 168h; 0: never)', durationFlag('--upload-max-age'))
+    .action(async (flags: { listen: string; storage?: string; uploadMaxAge?: number }) => {
       const { host, port } = listenFlag(flags.listen);
       const registries = Engine.registries(cli.settings());
-      const server = await registries.serve({ kind: 'hub', host, port, storage: flags.storage, log: (line) => console.log(line) });
+      const server = await registries.serve({ kind: 'hub', host, port, storage: flags.storage, uploadMaxAgeMs: flags.uploadMaxAge, log: (line) => console.log(line) });
       console.log(`berth hub listening on ${server.url} (storage ${server.storage})`);
       await new Promise<void>((resolve) => {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());

@@ -6,12 +6,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Cli } from '../program.js';
 import { Engine, invalid, listenFlag, type AuthConfig } from '../../engine/index.js';
+import { durationFlag, registerGarbageCollect } from './registry-gc.js';
 
 export interface ServeFlags {
   port: string;
   host: string;
   storage?: string;
   auth?: string;
+  uploadMaxAge?: number;
 }
 
 /** `htpasswd:FILE` or `token:FILE` -> the server's auth config (the file must exist). */
@@ -39,11 +41,12 @@ export function registerRegistryCommands(cli: Cli): void {
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--storage <dir>', 'where blobs and manifests live (default <root>/registry)')
     .option('--auth <kind:file>', 'htpasswd:FILE (Basic) or token:FILE (Bearer tokens from /token); default none')
+    .option('--upload-max-age <duration>', 'purge uploads started longer ago, hourly (default 168h; 0: never)', durationFlag('--upload-max-age'))
     .action(async (flags: ServeFlags) => {
       const port = parsePort(flags.port);
       const auth = parseAuthFlag(flags.auth);
       const registries = Engine.registries(cli.settings());
-      const running = await registries.serve({ kind: 'registry', host: flags.host, port, storage: flags.storage, auth, log: (line) => console.log(line) });
+      const running = await registries.serve({ kind: 'registry', host: flags.host, port, storage: flags.storage, auth, uploadMaxAgeMs: flags.uploadMaxAge, log: (line) => console.log(line) });
       console.log(`Registry listening on ${running.url} (storage: ${running.storage}, auth: ${auth.kind}${auth.kind === 'none' ? '' : ` ${auth.file}`})`);
       await new Promise<void>((resolve) => {
         const stop = () => {
@@ -77,4 +80,6 @@ export function registerRegistryCommands(cli: Cli): void {
       const stopped = await registries.stop(flags.listen ? listenFlag(flags.listen) : undefined);
       console.log(stopped.length ? stopped.map((url) => `stopped ${url}`).join('\n') : 'no registry running');
     });
+
+  registerGarbageCollect(registry, cli);
 }
