@@ -4,14 +4,18 @@
 //   file:///var/lib/berth/registry   a directory tree (FilesystemStorage)
 //   /var/lib/berth/registry, ./dir   the same, as a plain path
 //   memory://                        in memory, gone when the process ends
+//   s3://bucket/prefix?endpoint=http://127.0.0.1:9000&region=us-east-1
+//                                    keys under `prefix` in an S3 bucket (S3Storage;
+//                                    parameters in s3-url.ts)
 //
-// Any other scheme is refused by name (s3:// comes with issue 17: a driver in
-// drivers/ and a case here, nothing else).
+// Any other scheme is refused by name.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalid } from '../../errors.js';
 import { FilesystemStorage } from './filesystem.js';
 import { MemoryStorage } from './memory.js';
+import { S3Storage } from './s3.js';
+import { parseS3Url } from './s3-url.js';
 import type { RegistryStorage } from './storage.js';
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//;
@@ -37,5 +41,6 @@ export function openRegistryStorage(location: string): RegistryStorage {
     if (location.length > 'memory://'.length) throw invalid(`invalid storage URL ${JSON.stringify(location)}: memory:// takes nothing after it`);
     return new MemoryStorage();
   }
-  throw invalid(`unsupported registry storage scheme "${scheme}://" in ${JSON.stringify(location)}: berth stores a registry in file:///path (or a plain path) or memory://`);
+  if (scheme === 's3') return new S3Storage(parseS3Url(location));
+  throw invalid(`unsupported registry storage scheme "${scheme}://" in ${JSON.stringify(location)}: berth stores a registry in file:///path (or a plain path), memory:// or s3://bucket/prefix`);
 }

@@ -52,8 +52,10 @@ test('an unknown scheme, or a malformed URL, is refused with a message that name
     }
     assert.unreachable(`${location} was accepted`);
   };
-  refused('s3://bucket/registry', /unsupported registry storage scheme "s3:\/\/".*file:\/\/\/path.*memory:\/\//);
-  refused('gcs://bucket', /"gcs:\/\/"/);
+  refused('gcs://bucket/registry', /unsupported registry storage scheme "gcs:\/\/".*file:\/\/\/path.*memory:\/\/.*s3:\/\/bucket\/prefix/);
+  refused('s3://Bad_Bucket/x', /invalid storage URL.*not an S3 bucket name/);
+  refused('s3://bucket/x?endpoit=http://127.0.0.1:1', /unknown parameter "endpoit" \(known: endpoint, region/);
+  refused('s3://bucket/x?chunksize=1024', /chunksize must be a number of bytes of at least 5242880/);
   refused('file://elsewhere/dir', /invalid storage URL "file:\/\/elsewhere\/dir"/);
   refused('memory://named', /memory:\/\/ takes nothing after it/);
 });
