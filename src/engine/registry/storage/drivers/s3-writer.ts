@@ -11,9 +11,12 @@
 //     which is how the registry's uploads learn their offset;
 //   - writer(path, true) in any process resumes from it: the tail's bytes
 //     come back into memory, the parts' ETags from ListParts;
-//   - it is rewritten on close() and after every part, so a process killed
-//     mid-write loses at most the part it held in memory, and a part sent
-//     after the last record (by a process that died) is simply sent again.
+//   - it is rewritten on close(), after every part, and when the writer has
+//     been idle a second (a client that stalls, or one whose connection is
+//     about to drop), though never more than about 1 MiB/s of tail, so a
+//     file's bytes show to other processes soon after they arrive and a
+//     process killed mid-write loses little; a part sent after the last
+//     record (by a process that died) is simply sent again.
 // S3 cannot read the parts of an unfinished upload, so a read of a file
 // being written completes it first (the driver does that); a later append
 // to a complete file turns it back into an upload, copying its whole parts
@@ -24,6 +27,11 @@ import {
   GetObjectCommand, PutObjectCommand, UploadPartCommand, UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { errorName } from './s3-client.js';
+
+/** an idle writer saves its tail after this long... */
+const IDLE_SAVE_MS = 1000;
+/** ...but rewrites no more than this many tail bytes a second */
+const IDLE_SAVE_RATE = 1024 * 1024;
 
 export interface Part {
   readonly PartNumber: number;
@@ -91,6 +99,10 @@ export class S3Writer {
   private buffered = 0;
   /** something to save on close: bytes written, or the record not yet made */
   private dirty: boolean;
+  /** every call, and the idle save, run one at a time in order */
+  private queue: Promise<unknown> = Promise.resolve();
+  private idleSave: NodeJS.Timeout | undefined;
+  private savedAt = Date.now();
 
   constructor(
     private readonly ctx: WriterContext,
@@ -113,8 +125,30 @@ export class S3Writer {
     return this.base ? this.base.size : this.state.partsSize + this.buffered;
   }
 
+  // async, so a call after close rejects rather than throws
   async write(chunk: Uint8Array): Promise<void> {
     this.check();
+    return this.serial(() => this.append(chunk));
+  }
+
+  async close(): Promise<void> {
+    this.stop();
+    return this.serial(async () => {
+      if (this.dirty) await this.saveRecord();
+    });
+  }
+
+  async commit(): Promise<void> {
+    this.stop();
+    return this.serial(() => this.complete());
+  }
+
+  async cancel(): Promise<void> {
+    this.stop();
+    return this.serial(() => this.discard());
+  }
+
+  private async append(chunk: Uint8Array): Promise<void> {
     if (chunk.length === 0) return;
     if (this.base) await this.reopen(this.base.size);
     // Copied (the caller may reuse its buffer) and kept before anything is
@@ -128,17 +162,10 @@ export class S3Writer {
       sent = true;
     }
     if (sent) await this.saveRecord();
+    this.armIdleSave();
   }
 
-  async close(): Promise<void> {
-    this.check();
-    this.open = false;
-    if (this.dirty) await this.saveRecord();
-  }
-
-  async commit(): Promise<void> {
-    this.check();
-    this.open = false;
+  private async complete(): Promise<void> {
     if (this.base) return; // a complete object, untouched
     const tail = this.take(this.buffered);
     if (!this.state.uploadId) {
@@ -154,9 +181,7 @@ export class S3Writer {
     await this.ctx.call(`delete ${this.recordKey}`, () => this.ctx.client.send(new DeleteObjectCommand({ Bucket: this.ctx.bucket, Key: this.recordKey })));
   }
 
-  async cancel(): Promise<void> {
-    this.check();
-    this.open = false;
+  private async discard(): Promise<void> {
     this.chunks = [];
     this.buffered = 0;
     const { uploadId } = this.state;
@@ -209,6 +234,34 @@ export class S3Writer {
       Bucket: this.ctx.bucket, Key: this.recordKey, Body: body, Metadata: recordMetadata(this.state),
     })));
     this.dirty = false;
+    this.savedAt = Date.now();
+  }
+
+  /** Saves the record once the writer has been idle a while (see the top of this file). */
+  private armIdleSave(): void {
+    clearTimeout(this.idleSave);
+    if (!this.dirty) return;
+    const wait = Math.max(IDLE_SAVE_MS, (this.buffered / IDLE_SAVE_RATE) * 1000 - (Date.now() - this.savedAt));
+    this.idleSave = setTimeout(() => {
+      // A failure here is not the caller's: the record stays as it was, and close() saves again.
+      this.serial(async () => {
+        if (this.open && this.dirty) await this.saveRecord();
+      }).catch(() => undefined);
+    }, wait);
+    this.idleSave.unref();
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** No more calls: the first of close, commit and cancel. */
+  private stop(): void {
+    this.check();
+    this.open = false;
+    clearTimeout(this.idleSave);
   }
 
   /**
