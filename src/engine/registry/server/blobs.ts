@@ -52,6 +52,12 @@ export const getBlob: Handler = async (ctx) => {
   if (range && (range.start < 0 || range.start > range.end || range.start >= size)) {
     throw registryError('RANGE_INVALID', { range: ctx.req.headers.range, size }, { 'Content-Range': `bytes */${size}` });
   }
+  // An object store's presigned URL (S3 with redirect=true): the client fetches the bytes, Range and all, from there.
+  const redirect = ctx.req.method === 'GET' ? await ctx.storage.blobRedirect?.(ctx.params.name!, digest) : undefined;
+  if (redirect) {
+    sendEmpty(ctx, 307, { Location: redirect, 'Docker-Content-Digest': digest });
+    return;
+  }
   if (range) {
     const body = await ctx.storage.readBlob(ctx.params.name!, digest, range);
     await sendStream(ctx, 206, body, range.end - range.start + 1, { ...headers, 'Content-Range': `bytes ${range.start}-${range.end}/${size}` });

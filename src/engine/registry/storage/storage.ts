@@ -103,6 +103,14 @@ export interface RegistryStorage {
    */
   deleteBlob(repository: string, digest: string): Promise<void>;
 
+  /**
+   * Where a client may fetch the blob's bytes instead (a presigned URL of an
+   * object store: distribution's `redirect`), or undefined to serve them
+   * here.  Optional: only storages that can hand out such URLs have it.
+   * The caller has checked that `repository` holds the blob (statBlob).
+   */
+  blobRedirect?(repository: string, digest: string): Promise<string | undefined>;
+
   // ---- uploads -----------------------------------------------------------
 
   /** Starts an empty upload session into `repository`. */

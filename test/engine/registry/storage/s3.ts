@@ -11,6 +11,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { startSwiftS3, swiftS3Problem, type SwiftS3 } from '../../../../src/bench/swift-s3.js';
+import { startRegistry } from '../../../../src/engine/registry/server/index.js';
 import { sha256 } from '../../../../src/engine/store/digest.js';
 import { DriverStorage } from '../../../../src/engine/registry/storage/driver-storage.js';
 import { MIN_CHUNK_SIZE, S3Driver, type S3DriverOptions } from '../../../../src/engine/registry/storage/drivers/s3.js';
@@ -192,6 +193,30 @@ if (!swift) {
     const response = await fetch(url);
     assert.is(response.status, 200);
     assert.is(await response.text(), 'presigned bytes');
+  });
+
+  test('with redirect=true the registry answers a blob GET with a 307 to a presigned URL; HEAD stays', async () => {
+    const storage = new S3Storage(options({ redirect: true }));
+    drivers.push(storage.driver);
+    const registry = await startRegistry({ host: '127.0.0.1', port: 0, storage, log: () => undefined });
+    try {
+      const upload = await storage.createUpload('lab/img');
+      await storage.appendUpload('lab/img', upload.id, (async function* () { yield Buffer.from('a layer from S3'); })());
+      const digest = sha256('a layer from S3');
+      await storage.commitUpload('lab/img', upload.id, digest);
+      const blob = `${registry.url}/v2/lab/img/blobs/${digest}`;
+      const redirected = await fetch(blob, { redirect: 'manual' });
+      assert.is(redirected.status, 307);
+      const location = redirected.headers.get('location')!;
+      assert.ok(location.startsWith(`${server.endpoint}/${BUCKET}/`), location);
+      assert.is(await (await fetch(blob)).text(), 'a layer from S3', 'followed, the redirect gives the bytes');
+      assert.is(await (await fetch(location, { headers: { Range: 'bytes=2-6' } })).text(), 'layer', 'a range from the store');
+      const head = await fetch(blob, { method: 'HEAD', redirect: 'manual' });
+      assert.equal([head.status, head.headers.get('content-length')], [200, '15']);
+      assert.is((await fetch(`${registry.url}/v2/lab/img/blobs/${sha256('none')}`, { redirect: 'manual' })).status, 404, 'an unknown blob is not redirected');
+    } finally {
+      await registry.close();
+    }
   });
 
   test('a bucket that does not exist, or wrong credentials, are errors that say what to do', async () => {
