@@ -1,12 +1,14 @@
 // Shared by the registry server tests: a registry on 127.0.0.1 over a chosen
 // backend, raw HTTP for what fetch would tidy up (`..` in a path, a body cut
 // off half way), and small pushers.
+import crypto from 'node:crypto';
 import http from 'node:http';
 import { sha256 } from '../../../src/engine/store/digest.js';
 import { MediaType } from '../../../src/engine/store/oci.js';
 import { startRegistry, type RegistryOptions, type RunningRegistry } from '../../../src/engine/registry/server/index.js';
 import { FilesystemStorage } from '../../../src/engine/registry/storage/filesystem.js';
 import { MemoryStorage } from '../../../src/engine/registry/storage/memory.js';
+import { openRegistryStorage } from '../../../src/engine/registry/storage/open.js';
 import type { RegistryStorage } from '../../../src/engine/registry/storage/storage.js';
 import { tempDir } from '../../_helpers.js';
 
@@ -15,9 +17,25 @@ export interface TestRegistry extends RunningRegistry {
   readonly logs: string[];
 }
 
-/** A registry on 127.0.0.1, any port; filesystem storage under the test's root unless `memory`. */
+/**
+ * When set (an s3://bucket/prefix?endpoint=... URL), every registry of
+ * serveRegistry that is not given a storage gets a fresh prefix under it:
+ * test/engine/registry/server-on-s3.ts runs the server tests so, on Swift.
+ */
+export const REGISTRY_STORAGE_ENV = 'BERTH_TEST_REGISTRY_STORAGE';
+
+/** A fresh prefix under the storage URL of REGISTRY_STORAGE_ENV, or undefined when it is not set. */
+function storageFromEnv(): RegistryStorage | undefined {
+  const location = process.env[REGISTRY_STORAGE_ENV];
+  if (!location) return undefined;
+  const url = new URL(location);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/registry-${crypto.randomUUID().slice(0, 8)}`;
+  return openRegistryStorage(url.href);
+}
+
+/** A registry on 127.0.0.1, any port; filesystem storage under the test's root unless `memory` (or REGISTRY_STORAGE_ENV says where). */
 export async function serveRegistry(options: Partial<RegistryOptions> & { memory?: boolean } = {}): Promise<TestRegistry> {
-  const storage = options.storage ?? (options.memory ? new MemoryStorage() : new FilesystemStorage(tempDir('registry-')));
+  const storage = options.storage ?? storageFromEnv() ?? (options.memory ? new MemoryStorage() : new FilesystemStorage(tempDir('registry-')));
   const logs: string[] = [];
   const running = await startRegistry({ host: '127.0.0.1', port: 0, ...options, storage, log: (line) => logs.push(line) });
   return { ...running, storage, logs };
