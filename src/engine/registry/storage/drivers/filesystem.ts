@@ -18,6 +18,8 @@ import {
   type FileInfo, type FileWriter, type StorageDriver,
 } from '../driver.js';
 
+const READ_CHUNK = 1 << 20;
+
 export class FilesystemDriver implements StorageDriver {
   readonly name: string;
 
@@ -58,7 +60,10 @@ export class FilesystemDriver implements StorageDriver {
       await handle.close();
       throw new InvalidOffsetError(this.name, path, offset);
     }
-    return handle.createReadStream({ start: offset });
+    // 1 MiB reads, not the default 64 KiB: a blob GET is then a sixteenth of
+    // the thread-pool round trips (each a pread plus futex wake-ups), which
+    // was where a pull's time went against distribution (4 MiB reads).
+    return handle.createReadStream({ start: offset, highWaterMark: READ_CHUNK });
   }
 
   async writer(path: string, append: boolean): Promise<FileWriter> {
