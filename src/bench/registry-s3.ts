@@ -3,8 +3,8 @@
 // under the bench's work directory), one bucket both use under their own
 // prefixes.  Stopped at the bench's cleanup.
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { BenchContext } from './context.js';
+import { startSwiftS3, swiftS3Problem } from './swift-s3.js';
 import type { BenchStorage } from './registry-servers.js';
 
 interface SwiftS3 {
@@ -21,9 +21,8 @@ interface SwiftS3 {
 
 /** The S3 storage for the bench, or why there is none (the reason goes in the report). */
 export async function startS3ForBench(ctx: BenchContext, dir: string): Promise<BenchStorage | string> {
-  const module = new URL('./swift-s3.js', import.meta.url);
-  if (!fs.existsSync(fileURLToPath(module))) return 'src/bench/swift-s3.ts (the Swift S3 server for benches) is not there yet';
-  const { startSwiftS3 } = (await import(module.href)) as { startSwiftS3(options: { dir: string }): Promise<SwiftS3> };
+  const problem = swiftS3Problem();
+  if (problem) return problem;
   fs.mkdirSync(dir, { recursive: true });
   let s3: SwiftS3;
   try {

@@ -21,7 +21,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { freePort } from '../engine/network/free-port.js';
+import { freePort } from '../engine/index.js';
 
 const BIN = '/usr/bin';
 const SERVERS = ['account', 'container', 'object'] as const;

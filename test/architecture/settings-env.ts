@@ -19,6 +19,7 @@ const ALLOWED: Record<string, string> = {
   'settings.ts': 'the resolver itself, and childEnv: the environment of the processes berth starts',
   'storage/driver-problem.ts': 'looks mkfs.btrfs and btrfs up on the PATH',
   'hub/debootstrap.ts': 'debootstrap runs with this PATH (plus sbin) and its own locale',
+  'registry/storage/s3-url.ts': 'an s3:// URL without region= takes AWS_REGION / AWS_DEFAULT_REGION, as the AWS tools do (credentials come from the SDK\'s own chain)',
   'containers/create.ts': '`-e NAME` takes NAME\'s value from the caller\'s environment, as the docker client does',
 };
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MediaType } from '../../../../src/engine/store/oci.js';
-import type { FilesystemStorage } from '../../../../src/engine/registry/storage/filesystem.js';
+import { FilesystemStorage } from '../../../../src/engine/registry/storage/filesystem.js';
 import { errorCode, imageManifest, serveRegistry, type TestRegistry } from '../_registry.js';
 
 const test = suite<{ registry: TestRegistry }>('registry server: sha512 digests and tag parameters', {} as { registry: TestRegistry });
@@ -44,8 +44,10 @@ test('a sha512 blob is pushed, verified, read back and kept under blobs/sha512',
   assert.is(get.headers.get('docker-content-digest'), digest);
   assert.ok(Buffer.from(await get.arrayBuffer()).equals(data));
   const hex = digest.slice('sha512:'.length);
-  const root = (registry.storage as FilesystemStorage).root;
-  assert.ok(fs.existsSync(path.join(root, 'blobs', 'sha512', hex.slice(0, 2), hex)), 'the bytes under blobs/sha512/<hex[0:2]>/<hex>');
+  // On disk the layout is visible; on another backend (the S3 run of this file) the GET above is the check.
+  if (registry.storage instanceof FilesystemStorage) {
+    assert.ok(fs.existsSync(path.join(registry.storage.root, 'blobs', 'sha512', hex.slice(0, 2), hex)), 'the bytes under blobs/sha512/<hex[0:2]>/<hex>');
+  }
   // The same bytes under another algorithm are another blob; a wrong sha512 is refused.
   assert.is((await fetch(`${registry.url}/v2/lab/sha512/blobs/${sha256(data)}`, { method: 'HEAD' })).status, 404);
   const wrong = await chunkedUpload(registry.url, 'lab/sha512', data, sha512('something else'));

@@ -19,10 +19,7 @@ export interface S3Location {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
 }
 
-// The SDK warns on every Node 20 process that its releases of 2027 will want
-// Node 22; berth's CLI would print that to a learner.  The lock file pins a
-// release that supports Node 20, so the warning says nothing to act on here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// (The SDK's Node 20 support warning is silenced by bin/berth.js: the engine reads no environment.)
 
 export function s3Client(location: S3Location): S3Client {
   const config: S3ClientConfig = {
