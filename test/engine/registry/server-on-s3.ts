@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startSwiftS3, swiftS3Problem, type SwiftS3 } from '../../../src/bench/swift-s3.js';
+import { startSwiftForTest, swiftMissing } from '../../_swift.js';
 import { tempDir } from '../../_helpers.js';
 import { REGISTRY_STORAGE_ENV } from './_registry.js';
 
@@ -19,18 +19,7 @@ const files = fs.readdirSync(serverTests).filter((name) => name.endsWith('.js') 
 
 const test = suite('the registry server tests on S3 (Swift s3api)');
 const dir = tempDir('swift-');
-let swift: SwiftS3 | undefined;
-let reason = swiftS3Problem();
-if (!reason) {
-  try {
-    swift = await startSwiftS3({ dir });
-    await swift.createBucket(BUCKET);
-  } catch (error) {
-    reason = `Swift with s3api did not start: ${(error as Error).message}`;
-    await swift?.stop();
-    swift = undefined;
-  }
-}
+const { swift, reason } = await startSwiftForTest(dir, BUCKET);
 
 /** Runs one compiled test file with `env`; its exit code and everything it printed. */
 function runFile(file: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
@@ -45,9 +34,7 @@ function runFile(file: string, env: NodeJS.ProcessEnv): Promise<{ code: number |
 }
 
 if (!swift) {
-  console.log(reason);
-  if (process.env.CI === 'true') test('Swift with s3api starts', () => assert.unreachable(reason));
-  else test.skip('the server tests on S3 (Swift cannot run here)', () => {});
+  swiftMissing(test, reason!, 'the server tests on S3');
 } else {
   const server = swift;
   const env = {
