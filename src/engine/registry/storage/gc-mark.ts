@@ -9,10 +9,10 @@
 // long as its subject stays, as zot, Harbor and distribution 3's referrers
 // rules keep them, because signatures and SBOMs are pushed untagged by
 // design and "delete untagged" must not strip every image of them.
-import { DIGEST_ALGORITHMS, isRegistryDigest } from './digests.js';
+import { DIGEST_ALGORITHMS, isRegistryDigest, type DigestAlgorithm } from './digests.js';
 import type { FileInfo, StorageDriver } from './driver.js';
 import { childNames, readJson, statOrUndefined } from './driver-io.js';
-import { blobPath, revisionPath, revisionsPath } from './layout.js';
+import { blobPath, layerLinksPath, revisionPath, revisionsPath } from './layout.js';
 import type { ManifestMeta } from './storage.js';
 
 /** Larger blobs are not read as manifests (the server refuses manifests above 4 MiB: server/manifests.ts). */
@@ -68,10 +68,20 @@ export class ReferenceReader {
 }
 
 /** The manifest digests a repository keeps revisions of (sha256 and sha512), sorted. */
-export async function revisionDigests(driver: StorageDriver, repository: string): Promise<string[]> {
+export function revisionDigests(driver: StorageDriver, repository: string): Promise<string[]> {
+  return digestsNamedIn(driver, (algorithm) => revisionsPath(repository, algorithm));
+}
+
+/** The blobs a repository links (its _layers). */
+export function linkDigests(driver: StorageDriver, repository: string): Promise<string[]> {
+  return digestsNamedIn(driver, (algorithm) => layerLinksPath(repository, algorithm));
+}
+
+/** The digests whose hex names the entries of each algorithm's directory (the layout's per-algorithm dirs). */
+async function digestsNamedIn(driver: StorageDriver, dirOf: (algorithm: DigestAlgorithm) => string): Promise<string[]> {
   const found: string[] = [];
   for (const algorithm of DIGEST_ALGORITHMS) {
-    for (const hex of await childNames(driver, revisionsPath(repository, algorithm))) {
+    for (const hex of await childNames(driver, dirOf(algorithm))) {
       const digest = `${algorithm}:${hex}`;
       if (isRegistryDigest(digest)) found.push(digest);
     }

@@ -36,8 +36,8 @@ import { DIGEST_ALGORITHMS, isRegistryDigest } from './digests.js';
 import type { DriverStorage } from './driver-storage.js';
 import type { FileInfo, StorageDriver } from './driver.js';
 import { childNames, deleteIfPresent, statOrUndefined } from './driver-io.js';
-import { keptManifests, ReferenceReader, revisionDigests, revisionMeta } from './gc-mark.js';
-import { blobPath, blobsPath, layerLinkPath, layerLinksPath, referrerPath, revisionPath } from './layout.js';
+import { keptManifests, linkDigests, ReferenceReader, revisionDigests, revisionMeta } from './gc-mark.js';
+import { blobPath, blobsPath, layerLinkPath, referrerPath, revisionPath } from './layout.js';
 import { listRepositories } from './catalog.js';
 import { DEFAULT_GRACE_PERIOD_MS, DEFAULT_UPLOAD_MAX_AGE_MS, purgeUploads, type PurgeReport } from './purge-uploads.js';
 import { Tags } from './tags.js';
@@ -245,14 +245,3 @@ async function blobDigests(driver: StorageDriver): Promise<string[]> {
   return found;
 }
 
-/** The blobs a repository links (its _layers). */
-async function linkDigests(driver: StorageDriver, repository: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const algorithm of DIGEST_ALGORITHMS) {
-    for (const hex of await childNames(driver, layerLinksPath(repository, algorithm))) {
-      const digest = `${algorithm}:${hex}`;
-      if (isRegistryDigest(digest)) found.push(digest);
-    }
-  }
-  return found;
-}
