@@ -7,13 +7,12 @@
 // blobs/ or repositories/; other URLs (memory://, s3://) open as usual.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BerthError, notFound } from '../../errors.js';
 import { DriverStorage } from './driver-storage.js';
-import { isStorageUrl, openRegistryStorage } from './open.js';
+import { openRegistryStorage, storageDirectory } from './open.js';
 
 export function openExistingStorage(location: string): DriverStorage {
-  const dir = !isStorageUrl(location) ? path.resolve(location) : /^file:/i.test(location) ? fileDir(location) : undefined;
+  const dir = storageDirectory(location);
   if (dir !== undefined) {
     const hint = "give --storage the directory the registry serves (`registry serve --storage`; default <root>/registry)";
     if (!fs.existsSync(dir)) throw notFound(`no registry storage at ${dir}: no such directory (${hint})`);
@@ -25,13 +24,4 @@ export function openExistingStorage(location: string): DriverStorage {
   const storage = openRegistryStorage(location);
   if (!(storage instanceof DriverStorage)) throw new BerthError('invalid', `${storage.description}: garbage collection works over a storage driver, and this storage has none`);
   return storage;
-}
-
-/** The directory of a file:// URL; a malformed one is left to openRegistryStorage to refuse by name. */
-function fileDir(location: string): string | undefined {
-  try {
-    return fileURLToPath(location);
-  } catch {
-    return undefined;
-  }
 }

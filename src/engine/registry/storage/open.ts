@@ -25,18 +25,22 @@ export function isStorageUrl(location: string): boolean {
   return SCHEME.test(location);
 }
 
-export function openRegistryStorage(location: string): RegistryStorage {
+/** The directory a plain path or file:// URL names; undefined for any other scheme.  A malformed file:// URL is refused by name. */
+export function storageDirectory(location: string): string | undefined {
   const scheme = SCHEME.exec(location)?.[1]?.toLowerCase();
-  if (scheme === undefined) return new FilesystemStorage(path.resolve(location));
-  if (scheme === 'file') {
-    let dir: string;
-    try {
-      dir = fileURLToPath(location);
-    } catch (error) {
-      throw invalid(`invalid storage URL ${JSON.stringify(location)}: ${(error as Error).message} (expected file:///absolute/path)`);
-    }
-    return new FilesystemStorage(dir);
+  if (scheme === undefined) return path.resolve(location);
+  if (scheme !== 'file') return undefined;
+  try {
+    return fileURLToPath(location);
+  } catch (error) {
+    throw invalid(`invalid storage URL ${JSON.stringify(location)}: ${(error as Error).message} (expected file:///absolute/path)`);
   }
+}
+
+export function openRegistryStorage(location: string): RegistryStorage {
+  const dir = storageDirectory(location);
+  if (dir !== undefined) return new FilesystemStorage(dir);
+  const scheme = SCHEME.exec(location)![1]!.toLowerCase();
   if (scheme === 'memory') {
     if (location.length > 'memory://'.length) throw invalid(`invalid storage URL ${JSON.stringify(location)}: memory:// takes nothing after it`);
     return new MemoryStorage();
