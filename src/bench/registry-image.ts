@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import tarStream from 'tar-stream';
+import { sha256 } from '../engine/index.js';
 
 export interface BenchLayer {
   readonly digest: string;
@@ -27,10 +28,6 @@ export interface BenchImage {
 }
 
 const MIB = 1024 * 1024;
-
-function sha256(bytes: Uint8Array): string {
-  return `sha256:${crypto.createHash('sha256').update(bytes).digest('hex')}`;
-}
 
 /** A tar holding `bytes` random bytes in data.bin, gzipped, hashed as it is written to `blobs`. */
 async function writeLayer(blobs: string, bytes: number): Promise<BenchLayer> {

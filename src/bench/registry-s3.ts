@@ -4,20 +4,8 @@
 // prefixes.  Stopped at the bench's cleanup.
 import fs from 'node:fs';
 import type { BenchContext } from './context.js';
-import { startSwiftS3, swiftS3Problem } from './swift-s3.js';
+import { startSwiftS3, swiftS3Problem, type SwiftS3 } from './swift-s3.js';
 import type { BenchStorage } from './registry-servers.js';
-
-interface SwiftS3 {
-  readonly endpoint: string;
-  readonly accessKey?: string;
-  readonly accessKeyId?: string;
-  readonly secretKey?: string;
-  readonly secretAccessKey?: string;
-  readonly region?: string;
-  readonly bucket?: string;
-  createBucket?(name: string): Promise<void>;
-  stop(): Promise<void>;
-}
 
 /** The S3 storage for the bench, or why there is none (the reason goes in the report). */
 export async function startS3ForBench(ctx: BenchContext, dir: string): Promise<BenchStorage | string> {
@@ -31,10 +19,7 @@ export async function startS3ForBench(ctx: BenchContext, dir: string): Promise<B
     return `the Swift S3 server did not start: ${error instanceof Error ? error.message : String(error)}`;
   }
   ctx.onCleanup(() => s3.stop());
-  const bucket = s3.bucket ?? `bench-registry-${process.pid}`;
-  if (!s3.bucket && s3.createBucket) await s3.createBucket(bucket);
-  return {
-    kind: 's3', endpoint: s3.endpoint, bucket, region: s3.region ?? 'us-east-1',
-    accessKey: s3.accessKey ?? s3.accessKeyId ?? '', secretKey: s3.secretKey ?? s3.secretAccessKey ?? '',
-  };
+  const bucket = `bench-registry-${process.pid}`;
+  await s3.createBucket(bucket);
+  return { kind: 's3', endpoint: s3.endpoint, bucket, region: s3.region, accessKey: s3.accessKeyId, secretKey: s3.secretAccessKey };
 }

@@ -47,6 +47,7 @@ export { formatPsPorts, portLines, portLookup } from './network/port-format.js';
 export { exposedPorts, parsePortSpec } from './network/port-spec.js';
 export type { PortDriver } from './network/container-network.js';
 export { freePort } from './network/free-port.js';
+export { sha256 } from './store/digest.js';
 
 // images, storage, build
 export type { Image, ImageLayer } from './store/images.js';
