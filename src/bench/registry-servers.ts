@@ -46,7 +46,9 @@ export async function startRegistries(ctx: BenchContext, work: string, storage: 
     const distPort = await freePort();
     const config = path.join(work, 'distribution.yml');
     fs.writeFileSync(config, distributionConfig(storage, path.join(work, 'distribution-storage'), `distribution-${tag}`, distPort));
-    const distribution = ctx.background(DISTRIBUTION, ['serve', config]);
+    // distribution 2.8's AWS SDK panics at start when AWS_CA_BUNDLE is set (as on
+    // machines that point every client at the system's CAs); its S3 is plain HTTP on loopback.
+    const distribution = ctx.background('/usr/bin/env', ['-u', 'AWS_CA_BUNDLE', DISTRIBUTION, 'serve', config]);
     started.push({ name: 'distribution', address: `127.0.0.1:${distPort}`, stop: distribution.stop });
     for (const r of started) await waitForRegistry(`http://${r.address}/v2/`, `${r.name}'s registry (${storage.kind})`);
     return started;
